@@ -1,0 +1,1 @@
+"""NMODL sources of mgneuron, installed as package data (``mgneuron._nmodl``)."""

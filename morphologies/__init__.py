@@ -1,0 +1,1 @@
+"""Morphologies shipped with mgneuron, installed as package data."""
