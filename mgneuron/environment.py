@@ -150,23 +150,28 @@ def set_section_bath(
     Returns
     -------
     int
-        Number of segments whose ``mgo`` was set (0 if the section has no mg ion).
+        Number of segments whose ``mgo`` was set (those that carry the mg ion).
     """
-    from neuron import h
 
     if not _checked:
         if mg_mM is not None:
             mg_mM = _check("mg_mM", mg_mM, "mM")
         if ca_mM is not None:
             ca_mM = _check("ca_mM", ca_mM, "mM")
+    # Point processes carry their ions only in the segment they sit in, so ask per segment.
     n = 0
-    if mg_mM is not None and h.ismembrane("mg_ion", sec=sec):
-        for seg in sec:
-            seg.mgo = mg_mM
-            n += 1
-    if ca_mM is not None and h.ismembrane("ca_ion", sec=sec):
-        for seg in sec:
-            seg.cao = ca_mM
+    for seg in sec:
+        if mg_mM is not None:
+            try:
+                seg.mgo = mg_mM
+                n += 1
+            except AttributeError:
+                pass
+        if ca_mM is not None:
+            try:
+                seg.cao = ca_mM
+            except AttributeError:
+                pass
     return n
 
 

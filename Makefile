@@ -1,0 +1,47 @@
+# mgneuron: the two commands of the quick start, plus benchmarks.
+#   make run    create .venv, install, compile the mechanisms, run the default protocols
+#   make test   create/update .venv with the test extras and run the whole test suite
+#   make bench  timing and memory benchmarks -> benchmarks/RESULTS.md
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+RESULTS ?= results
+
+.PHONY: run test bench lint compile clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when the package metadata changes (the stamp names the extras installed).
+$(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.stamp-run
+
+compile: $(VENV)/.stamp-run
+	$(BIN)/mgneuron compile
+
+run: $(VENV)/.stamp-run
+	$(BIN)/mgneuron compile
+	$(BIN)/mgneuron run nmda_iv --out $(RESULTS)/nmda_iv.h5 --plot --quiet
+	$(BIN)/mgneuron run epsp_mg --out $(RESULTS)/epsp_mg.h5 --plot --quiet
+	@echo "results (HDF5 + figures) are in $(abspath $(RESULTS))/:"
+	@ls -1 $(abspath $(RESULTS))/*
+
+lint: $(VENV)/.stamp-test
+	$(BIN)/ruff check mgneuron protocols tests benchmarks
+
+test: $(VENV)/.stamp-test
+	$(BIN)/ruff check mgneuron protocols tests benchmarks
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.stamp-test
+	$(BIN)/python benchmarks/run_all.py --out benchmarks/RESULTS.md
+
+clean:
+	rm -rf $(RESULTS) .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,687 @@
+"""HDF5 results files: the writer and the pandas readers.
+
+Layout (SONATA-compatible where SONATA has a convention)::
+
+    /                 attrs: mgneuron_version, neuron_version, protocol, created, command,
+                             seed, mechanisms_hash, object_type="mgneuron.results",
+                             status ("running", "partial", "complete")
+    /parameters       JSON text of every parameter of the run
+    /conditions/<col> 1-D columns: condition_id, the swept values, status, error, run_s
+    /features/<col>   1-D columns: condition_id + one column per measure (may hold several
+                      rows per condition)
+    /tables/<name>/<col>   further tables a protocol derives from the features
+    /runs/<cid>/report/<population>/data        float32 [n_times, n_elements], attr units
+    /runs/<cid>/report/<population>/mapping/{node_ids, index_pointers, index_pointer,
+                                             element_ids, time}
+    /runs/<cid>/spikes/<population>/{timestamps, node_ids}, attr sorting (enum)
+
+A run writes to ``<name>.partial`` beside the target and renames it to the target only
+when every condition is done; the status attribute says "complete" only then. Readers
+refuse a file that is not complete unless ``allow_partial=True``.
+
+Column names carry their units (``mg_mM``, ``v_mV``, ``t_ms``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shlex
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from mgneuron.errors import PartialResultsError, ResultsError
+
+__all__ = [
+    "Report",
+    "Spikes",
+    "ResultsWriter",
+    "ReportStream",
+    "read_conditions",
+    "read_features",
+    "read_table",
+    "read_traces",
+    "read_spikes",
+    "read_parameters",
+    "read_attrs",
+    "sonata_view",
+    "partial_path",
+]
+
+OBJECT_TYPE = "mgneuron.results"
+SORTING = h5py.enum_dtype({"none": 0, "by_id": 1, "by_time": 2}, basetype="u1")
+_STR = h5py.string_dtype()
+
+
+@dataclass
+class Report:
+    """A compartment report of one population (SONATA "report" layout).
+
+    Parameters
+    ----------
+    data : ndarray, shape (n_times, n_elements)
+        Recorded values (stored as float32).
+    time : tuple of float
+        (start, stop, step) in ms; ``n_times = round((stop - start) / step)``.
+    node_ids : ndarray of int
+        One id per recorded node (cell, axon...).
+    element_ids : ndarray of int
+        Segment (element) id of every column of ``data``.
+    index_pointers : ndarray of int, optional
+        N+1 offsets into the columns, one range per node; default: columns in
+        node order, counted from ``node_ids`` and ``element_counts``.
+    variable : str
+        Name of the recorded variable (e.g. "v", "i").
+    units : str
+        Units of ``data`` (e.g. "mV").
+    element_labels : list of str, optional
+        Human-readable location of each column (e.g. "soma[0](0.5)").
+    """
+
+    data: np.ndarray
+    time: tuple[float, float, float]
+    node_ids: np.ndarray
+    element_ids: np.ndarray
+    index_pointers: np.ndarray | None = None
+    variable: str = "v"
+    units: str = "mV"
+    element_labels: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        self.data = np.asarray(self.data, dtype=np.float32)
+        if self.data.ndim == 1:
+            self.data = self.data[:, None]
+        self.node_ids = np.asarray(self.node_ids, dtype=np.uint64)
+        self.element_ids = np.asarray(self.element_ids, dtype=np.uint32)
+        if self.index_pointers is None:
+            if len(self.node_ids) != 1:
+                raise ResultsError("index_pointers is required for a report of several nodes")
+            self.index_pointers = np.array([0, self.data.shape[1]], dtype=np.uint64)
+        self.index_pointers = np.asarray(self.index_pointers, dtype=np.uint64)
+        if len(self.index_pointers) != len(self.node_ids) + 1:
+            raise ResultsError("index_pointers must have one more entry than node_ids")
+        if self.data.shape[1] != len(self.element_ids):
+            raise ResultsError(
+                f"report has {self.data.shape[1]} columns but {len(self.element_ids)} element ids"
+            )
+
+
+@dataclass
+class Spikes:
+    """Spike times of one population (SONATA "spikes" layout).
+
+    Parameters
+    ----------
+    timestamps : ndarray of float
+        Spike times (ms).
+    node_ids : ndarray of int
+        Node id of each spike.
+    """
+
+    timestamps: np.ndarray
+    node_ids: np.ndarray
+    sorting: str = field(default="by_time")
+
+    def __post_init__(self) -> None:
+        t = np.asarray(self.timestamps, dtype=np.float64)
+        n = np.asarray(self.node_ids, dtype=np.uint64)
+        order = np.lexsort((n, t)) if self.sorting == "by_time" else np.lexsort((t, n))
+        self.timestamps, self.node_ids = t[order], n[order]
+
+
+def partial_path(path: str | os.PathLike) -> Path:
+    """Where the unfinished file of a run writing ``path`` lives."""
+    path = Path(path)
+    return path.with_name(path.name + ".partial")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, int | np.integer):
+        return "int"
+    if isinstance(value, float | np.floating):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    raise ResultsError(f"cannot store value {value!r} of type {type(value).__name__} in a table")
+
+
+_DTYPES = {"bool": np.bool_, "int": np.int64, "float": np.float64, "str": _STR}
+_FILL = {"bool": False, "int": -1, "float": np.nan, "str": ""}
+
+
+def _append_rows(group: h5py.Group, rows: list[Mapping[str, Any]]) -> None:
+    """Append rows to a columnar table group (one resizable 1-D dataset per column)."""
+    if not rows:
+        return
+    n_old = int(group.attrs.get("n_rows", 0))
+    n_new = n_old + len(rows)
+    keys: list[str] = list(group.attrs.get("columns", []))
+    for row in rows:
+        for k in row:
+            if k not in keys:
+                keys.append(k)
+    for key in keys:
+        values = [row.get(key) for row in rows]
+        present = [v for v in values if v is not None]
+        if key in group:
+            ds = group[key]
+            kind = ds.attrs["kind"]
+            if kind in ("int", "bool") and any(
+                v is None or _kind(v) not in (kind, "int" if kind == "bool" else kind)
+                for v in values
+            ):
+                if kind == "int" and all(_kind(v) in ("int", "float") for v in present):
+                    ds = _promote_to_float(group, key)
+                    kind = "float"
+        else:
+            kind = _kind(present[0]) if present else "float"
+            if kind == "int" and any(v is None for v in values):
+                kind = "float"
+            if kind == "int" and any(_kind(v) == "float" for v in present):
+                kind = "float"
+            ds = group.create_dataset(
+                key, shape=(n_old,), maxshape=(None,), dtype=_DTYPES[kind], chunks=(1024,)
+            )
+            ds.attrs["kind"] = kind
+            if n_old:
+                ds[:] = _FILL[kind]
+        fill = _FILL[kind]
+        column = np.array([fill if v is None else v for v in values], dtype=_DTYPES[kind])
+        ds.resize((n_new,))
+        ds[n_old:n_new] = column
+    group.attrs["n_rows"] = n_new
+    group.attrs["columns"] = keys
+
+
+def _promote_to_float(group: h5py.Group, key: str) -> h5py.Dataset:
+    old = group[key][:].astype(np.float64)
+    attrs = dict(group[key].attrs)
+    del group[key]
+    ds = group.create_dataset(key, data=old, maxshape=(None,), dtype=np.float64, chunks=(1024,))
+    for k, v in attrs.items():
+        ds.attrs[k] = v
+    ds.attrs["kind"] = "float"
+    return ds
+
+
+def _write_table(group: h5py.Group, df: pd.DataFrame) -> None:
+    rows = [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()}
+        for rec in df.to_dict("records")
+    ]
+    _append_rows(group, rows)
+
+
+def _read_table(group: h5py.Group) -> pd.DataFrame:
+    columns = list(group.attrs.get("columns", list(group.keys())))
+    data = {}
+    for col in columns:
+        ds = group[col]
+        values = ds[:]
+        if ds.attrs.get("kind") == "str" or values.dtype.kind == "O":
+            values = np.array([v.decode() if isinstance(v, bytes) else v for v in values])
+        data[col] = values
+    return pd.DataFrame(data, columns=columns)
+
+
+class ReportStream:
+    """Append a report to HDF5 in chunks during a run, so memory stays bounded.
+
+    Obtained from :meth:`ResultsWriter.stream_report`; call :meth:`append` with blocks of
+    rows (time steps) and :meth:`close` at the end.
+    """
+
+    def __init__(self, group: h5py.Group, n_elements: int, chunk_rows: int) -> None:
+        self._ds = group.create_dataset(
+            "data",
+            shape=(0, n_elements),
+            maxshape=(None, n_elements),
+            dtype=np.float32,
+            chunks=(max(1, min(chunk_rows, 4096)), max(1, min(n_elements, 256))),
+        )
+        self.n_rows = 0
+
+    @property
+    def dataset(self) -> h5py.Dataset:
+        return self._ds
+
+    def append(self, block: np.ndarray) -> None:
+        """Append rows (time steps) of shape (n, n_elements)."""
+        block = np.asarray(block, dtype=np.float32)
+        if block.ndim == 1:
+            block = block[None, :]
+        n = self.n_rows + block.shape[0]
+        self._ds.resize((n, self._ds.shape[1]))
+        self._ds[self.n_rows : n] = block
+        self.n_rows = n
+
+
+class ResultsWriter:
+    """Write one protocol run to one HDF5 file, condition by condition.
+
+    Parameters
+    ----------
+    path : path
+        Final file path. Work happens in ``<path>.partial``; :meth:`finish` renames it.
+    protocol : str
+        Protocol name.
+    parameters : dict
+        Every parameter of the run (stored as JSON).
+    seed : int
+        Base random seed.
+    command : str, optional
+        The command line that started the run; default ``sys.argv``.
+    resume : bool
+        Reopen an existing partial file of the same protocol and keep its conditions.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        protocol: str,
+        parameters: Mapping[str, Any],
+        seed: int = 0,
+        command: str | None = None,
+        resume: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.partial = partial_path(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        params_json = json.dumps(parameters, sort_keys=True, default=str)
+        if resume and self.partial.exists():
+            self._f = h5py.File(self.partial, "a")
+            if self._f.attrs.get("protocol") != protocol:
+                self._f.close()
+                raise ResultsError(
+                    f"cannot resume {self.partial}: it holds protocol "
+                    f"{self._f.attrs.get('protocol')!r}, not {protocol!r}"
+                )
+            old = self._f["parameters"][()]
+            old = old.decode() if isinstance(old, bytes) else old
+            if old != params_json:
+                self._f.close()
+                raise ResultsError(
+                    f"cannot resume {self.partial}: it was started with other parameters; "
+                    "run again without --resume (or with the same parameters)"
+                )
+            self._f.attrs["status"] = "running"
+            return
+        if self.partial.exists():
+            self.partial.unlink()
+        self._f = h5py.File(self.partial, "w")
+        from mgneuron import __version__
+        from mgneuron.mechanisms import loaded
+
+        try:
+            from importlib.metadata import version
+
+            nrn_version = version("neuron")
+        except Exception:  # pragma: no cover - neuron is a dependency
+            nrn_version = "unknown"
+        lib = loaded()
+        attrs = {
+            "object_type": OBJECT_TYPE,
+            "mgneuron_version": __version__,
+            "neuron_version": nrn_version,
+            "protocol": protocol,
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "command": command if command is not None else shlex.join(sys.argv),
+            "seed": int(seed),
+            "mechanisms_hash": lib.key if lib else "",
+            "status": "running",
+        }
+        for k, v in attrs.items():
+            self._f.attrs[k] = v
+        self._f.create_dataset("parameters", data=params_json, dtype=_STR)
+        for name in ("conditions", "features", "runs", "tables"):
+            self._f.create_group(name)
+
+    # -- state ----------------------------------------------------------------------------
+    @property
+    def file(self) -> h5py.File:
+        """The open h5py file (the partial one)."""
+        return self._f
+
+    def completed_ids(self) -> set[int]:
+        """Condition ids already written (ok or failed)."""
+        g = self._f["conditions"]
+        if "condition_id" not in g:
+            return set()
+        return {int(x) for x in g["condition_id"][:]}
+
+    # -- writing --------------------------------------------------------------------------
+    def write_condition(
+        self,
+        condition_id: int,
+        condition: Mapping[str, Any],
+        features: Iterable[Mapping[str, Any]] = (),
+        reports: Mapping[str, Report] | None = None,
+        spikes: Mapping[str, Spikes] | None = None,
+        error: str | None = None,
+        run_s: float = float("nan"),
+    ) -> None:
+        """Write everything about one condition and flush, so a crash keeps it.
+
+        The run data go first and the conditions row last: a condition appears in
+        ``/conditions`` only once all of it is on disk.
+        """
+        cid = int(condition_id)
+        if cid in self.completed_ids():
+            raise ResultsError(f"condition {cid} is already in {self.partial}")
+        run = self._f["runs"].require_group(str(cid))
+        for pop, rep in (reports or {}).items():
+            self._write_report(run.require_group("report").create_group(pop), rep)
+        for pop, sp in (spikes or {}).items():
+            self._write_spikes(run.require_group("spikes").create_group(pop), sp)
+        rows = [{"condition_id": cid, **dict(r)} for r in features]
+        _append_rows(self._f["features"], rows)
+        row = {"condition_id": cid, **dict(condition)}
+        row["status"] = "failed" if error else "ok"
+        row["error"] = error or ""
+        row["run_s"] = float(run_s)
+        _append_rows(self._f["conditions"], [row])
+        self._f.flush()
+
+    def stream_report(
+        self,
+        condition_id: int,
+        population: str,
+        node_ids: np.ndarray,
+        element_ids: np.ndarray,
+        index_pointers: np.ndarray,
+        time: tuple[float, float, float],
+        variable: str = "v",
+        units: str = "mV",
+        chunk_rows: int = 1024,
+    ) -> ReportStream:
+        """Open a report to be filled in chunks during the run (see :class:`ReportStream`)."""
+        g = self._f["runs"].require_group(str(int(condition_id)))
+        g = g.require_group("report").create_group(population)
+        stream = ReportStream(g, len(element_ids), chunk_rows)
+        self._write_mapping(g, node_ids, element_ids, index_pointers, time)
+        stream.dataset.attrs["units"] = units
+        stream.dataset.attrs["variable"] = variable
+        return stream
+
+    def write_table(self, name: str, df: pd.DataFrame) -> None:
+        """Write (replace) a derived table under ``/tables/<name>``."""
+        g = self._f["tables"]
+        if name in g:
+            del g[name]
+        _write_table(g.create_group(name), df)
+
+    def set_attr(self, name: str, value: Any) -> None:
+        """Set a root attribute (e.g. run time)."""
+        self._f.attrs[name] = value
+
+    def finish(self) -> Path:
+        """Mark the file complete, close it and rename it to its final path."""
+        self._f.attrs["status"] = "complete"
+        self._f.attrs["finished"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        self._f.close()
+        os.replace(self.partial, self.path)
+        return self.path
+
+    def close(self) -> Path:
+        """Close without completing (interrupted run): the partial file stays for --resume."""
+        if self._f.id.valid:
+            self._f.attrs["status"] = "partial"
+            self._f.close()
+        return self.partial
+
+    def __enter__(self) -> ResultsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._f.id.valid:
+            self.close()
+
+    # -- helpers --------------------------------------------------------------------------
+    @staticmethod
+    def _write_mapping(g, node_ids, element_ids, index_pointers, time) -> None:
+        m = g.create_group("mapping")
+        m.create_dataset("node_ids", data=np.asarray(node_ids, dtype=np.uint64))
+        ptr = m.create_dataset("index_pointers", data=np.asarray(index_pointers, np.uint64))
+        m["index_pointer"] = ptr  # hard link: the name bmtk reads
+        m.create_dataset("element_ids", data=np.asarray(element_ids, dtype=np.uint32))
+        t = m.create_dataset("time", data=np.asarray(time, dtype=np.float64))
+        t.attrs["units"] = "ms"
+
+    def _write_report(self, g: h5py.Group, rep: Report) -> None:
+        n_t, n_e = rep.data.shape
+        ds = g.create_dataset(
+            "data",
+            data=rep.data,
+            dtype=np.float32,
+            chunks=(max(1, min(n_t, 4096)), max(1, min(n_e, 256))),
+            maxshape=(None, n_e),
+        )
+        ds.attrs["units"] = rep.units
+        ds.attrs["variable"] = rep.variable
+        self._write_mapping(g, rep.node_ids, rep.element_ids, rep.index_pointers, rep.time)
+        if rep.element_labels is not None:
+            g["mapping"].create_dataset(
+                "element_labels", data=np.array(rep.element_labels, dtype=object), dtype=_STR
+            )
+
+    @staticmethod
+    def _write_spikes(g: h5py.Group, sp: Spikes) -> None:
+        g.attrs.create("sorting", {"none": 0, "by_id": 1, "by_time": 2}[sp.sorting], dtype=SORTING)
+        ts = g.create_dataset("timestamps", data=sp.timestamps, dtype=np.float64)
+        ts.attrs["units"] = "ms"
+        g.create_dataset("node_ids", data=sp.node_ids, dtype=np.uint64)
+
+
+# -- readers ------------------------------------------------------------------------------
+
+
+def _open(path: str | os.PathLike, allow_partial: bool) -> h5py.File:
+    path = Path(path)
+    if not path.exists():
+        part = partial_path(path)
+        hint = f" (an unfinished run left {part}; resume it with --resume)" if part.exists() else ""
+        raise ResultsError(f"results file {path} does not exist{hint}")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise ResultsError(f"{path} is not a readable HDF5 file: {exc}") from None
+    if f.attrs.get("object_type") != OBJECT_TYPE:
+        f.close()
+        raise ResultsError(f"{path} is not an mgneuron results file (no object_type tag)")
+    status = f.attrs.get("status")
+    if status != "complete" and not allow_partial:
+        f.close()
+        raise PartialResultsError(
+            f"{path} is not complete (status {status!r}): the run was interrupted or is still "
+            "going. Finish it with `mgneuron run ... --resume`, or pass allow_partial=True "
+            "to read what is there"
+        )
+    return f
+
+
+def read_attrs(path: str | os.PathLike, allow_partial: bool = False) -> dict:
+    """Root attributes (versions, protocol, seed, status...) as a dict."""
+    with _open(path, allow_partial) as f:
+        return {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
+
+
+def read_parameters(path: str | os.PathLike, allow_partial: bool = False) -> dict:
+    """Every parameter of the run, as stored in ``/parameters``."""
+    with _open(path, allow_partial) as f:
+        raw = f["parameters"][()]
+        return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+
+
+def read_conditions(path: str | os.PathLike, allow_partial: bool = False) -> pd.DataFrame:
+    """The conditions table: one row per condition (ids, swept values, status, error)."""
+    with _open(path, allow_partial) as f:
+        return _read_table(f["conditions"])
+
+
+def read_features(
+    path: str | os.PathLike, allow_partial: bool = False, failed: bool = False
+) -> pd.DataFrame:
+    """The features table joined with the conditions on ``condition_id``.
+
+    Parameters
+    ----------
+    failed : bool
+        Also return rows of failed conditions (their features are missing).
+    """
+    with _open(path, allow_partial) as f:
+        feats = _read_table(f["features"])
+        conds = _read_table(f["conditions"])
+    if feats.empty:
+        feats = pd.DataFrame({"condition_id": np.array([], dtype=np.int64)})
+    overlap = [c for c in conds.columns if c in feats.columns and c != "condition_id"]
+    how = "outer" if failed else "left"
+    df = feats.merge(conds.drop(columns=overlap), on="condition_id", how=how)
+    if not failed and "status" in df:
+        df = df[df["status"] == "ok"]
+    front = [c for c in conds.columns if c in df.columns]
+    return df[front + [c for c in df.columns if c not in front]].reset_index(drop=True)
+
+
+def read_table(path: str | os.PathLike, name: str, allow_partial: bool = False) -> pd.DataFrame:
+    """A derived table from ``/tables/<name>``."""
+    with _open(path, allow_partial) as f:
+        if name not in f["tables"]:
+            raise ResultsError(
+                f"{path} has no table {name!r}; it has: {', '.join(f['tables']) or 'none'}"
+            )
+        return _read_table(f["tables"][name])
+
+
+def read_traces(
+    path: str | os.PathLike,
+    condition_id: int | Iterable[int] | None = None,
+    population: str | None = None,
+    allow_partial: bool = False,
+) -> pd.DataFrame:
+    """Recorded traces in long form.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``condition_id, population, node_id, element_id, t_ms`` and one value
+        column named ``<variable>_<units>`` (e.g. ``v_mV``), plus ``location`` when the
+        report stored element labels.
+    """
+    frames = []
+    with _open(path, allow_partial) as f:
+        runs = f["runs"]
+        if condition_id is None:
+            ids = sorted(int(k) for k in runs)
+        elif isinstance(condition_id, int | np.integer):
+            ids = [int(condition_id)]
+        else:
+            ids = [int(c) for c in condition_id]
+        for cid in ids:
+            if str(cid) not in runs:
+                raise ResultsError(f"{path} has no run for condition {cid}")
+            rep = runs[str(cid)].get("report")
+            if rep is None:
+                continue
+            for pop in rep:
+                if population is not None and pop != population:
+                    continue
+                g = rep[pop]
+                data = g["data"][:]
+                m = g["mapping"]
+                start, _stop, step = m["time"][:]
+                t = start + step * np.arange(data.shape[0])
+                nodes = m["node_ids"][:]
+                ptr = m["index_pointers"][:]
+                node_of_col = np.repeat(nodes, np.diff(ptr).astype(np.int64))
+                var = g["data"].attrs.get("variable", "value")
+                units = g["data"].attrs.get("units", "")
+                col = f"{var}_{units}" if units else var
+                n_t, n_e = data.shape
+                frame = {
+                    "condition_id": np.full(n_t * n_e, cid, dtype=np.int64),
+                    "population": pop,
+                    "node_id": np.tile(node_of_col, n_t),
+                    "element_id": np.tile(m["element_ids"][:], n_t),
+                    "t_ms": np.repeat(t, n_e),
+                    col: data.reshape(-1),
+                }
+                if "element_labels" in m:
+                    labels = np.array(
+                        [x.decode() if isinstance(x, bytes) else x for x in m["element_labels"][:]]
+                    )
+                    frame["location"] = np.tile(labels, n_t)
+                frames.append(pd.DataFrame(frame))
+    if not frames:
+        return pd.DataFrame(columns=["condition_id", "population", "node_id", "element_id", "t_ms"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_spikes(
+    path: str | os.PathLike,
+    condition_id: int | None = None,
+    population: str | None = None,
+    allow_partial: bool = False,
+) -> pd.DataFrame:
+    """Spikes in long form: ``condition_id, population, node_id, t_ms``."""
+    frames = []
+    with _open(path, allow_partial) as f:
+        for cid_s, run in f["runs"].items():
+            cid = int(cid_s)
+            if condition_id is not None and cid != int(condition_id):
+                continue
+            for pop, g in run.get("spikes", {}).items():
+                if population is not None and pop != population:
+                    continue
+                ts = g["timestamps"][:]
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "condition_id": np.full(len(ts), cid, dtype=np.int64),
+                            "population": pop,
+                            "node_id": g["node_ids"][:].astype(np.int64),
+                            "t_ms": ts,
+                        }
+                    )
+                )
+    if not frames:
+        return pd.DataFrame(columns=["condition_id", "population", "node_id", "t_ms"])
+    return pd.concat(frames, ignore_index=True).sort_values(
+        ["condition_id", "t_ms", "node_id"], ignore_index=True
+    )
+
+
+def sonata_view(
+    path: str | os.PathLike, condition_id: int, out: str | os.PathLike | None = None
+) -> Path:
+    """Make a small SONATA file for one condition, for libsonata, bmtk or neurodamus tools.
+
+    SONATA readers expect ``/report`` and ``/spikes`` at the root of a file; mgneuron keeps
+    one run per condition under ``/runs/<condition_id>``. The view holds HDF5 external
+    links to that run, so nothing is copied.
+
+    Returns
+    -------
+    pathlib.Path
+        The view file (default ``<path stem>.cond<id>.sonata.h5`` beside ``path``).
+    """
+    path = Path(path).resolve()
+    with _open(path, allow_partial=False) as f:
+        run = f["runs"].get(str(int(condition_id)))
+        if run is None:
+            raise ResultsError(f"{path} has no run for condition {condition_id}")
+        groups = [g for g in ("report", "spikes") if g in run]
+    out = Path(out) if out else path.with_name(f"{path.stem}.cond{int(condition_id)}.sonata.h5")
+    with h5py.File(out, "w") as v:
+        for g in groups:
+            v[g] = h5py.ExternalLink(str(path), f"/runs/{int(condition_id)}/{g}")
+    return out

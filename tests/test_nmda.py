@@ -1,0 +1,150 @@
+"""NMDAMg: the Mg-block models measured in NEURON voltage-clamp simulations.
+
+References: Jahr & Stevens 1990 closed form; Woodhull form with Spruston et al. 1995
+parameters; Kampa et al. 2004 two-state kinetic scheme (equilibrium curve and relaxation
+time constant 1 / (k_on + k_off)). Tolerances as stated per test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mgneuron.simulation import RunSettings, run
+
+VOLTAGES = np.arange(-100.0, 40.0 + 1e-9, 10.0)
+MGS = (0.0, 0.1, 0.3, 1.0, 2.0, 3.0)
+F, R = 96485.33212, 8.314462618
+
+
+def js(v, mg):
+    return 1.0 / (1.0 + np.exp(-0.062 * v) * mg / 3.57)
+
+
+def woodhull(v, mg, celsius, k0=4.1, delta=0.8):
+    return 1.0 / (1.0 + mg / k0 * np.exp(-2 * delta * F * v * 1e-3 / (R * (celsius + 273.15))))
+
+
+def kinetic_ss(v, mg):
+    return 1.0 / (1.0 + mg / (256.0 * np.exp(0.08 * (v - 40.0))))
+
+
+def clamped_B(h, model, mg, voltages, celsius=34.0, tstop=5.0, dt=0.005):
+    """Simulate one clamped compartment per voltage; return B at the end and traces."""
+    secs, clamps, syns, recs = [], [], [], []
+    for vh in voltages:
+        sec = h.Section()
+        sec.L = sec.diam = 10
+        c = h.SEClamp(sec(0.5))
+        c.rs, c.dur1, c.amp1 = 1e-3, 1e9, float(vh)
+        s = h.NMDAMg(sec(0.5))
+        s.block_model = model
+        vec = h.Vector().record(s._ref_B)
+        secs.append(sec), clamps.append(c), syns.append(s), recs.append(vec)
+    for sec in secs:
+        sec(0.5).mgo = mg  # per-section bath, set directly
+    run(RunSettings(tstop=tstop, dt=dt, celsius=celsius, v_init=float(voltages[0])))
+    out = np.array([vec[-1] for vec in recs])
+    vm = np.array([sec(0.5).v for sec in secs])
+    return out, vm
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("mg", MGS)
+def test_jahr_stevens_matches_closed_form(h, mg):
+    """B from simulation vs Jahr & Stevens 1990 formula: within 1 % absolute."""
+    b, vm = clamped_B(h, 0, mg, VOLTAGES)
+    assert np.allclose(vm, VOLTAGES, atol=0.01)
+    np.testing.assert_allclose(b, js(VOLTAGES, mg), atol=0.01)
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("celsius", (22.0, 35.0))
+@pytest.mark.parametrize("mg", (0.1, 1.0, 3.0))
+def test_woodhull_matches_formula(h, mg, celsius):
+    """B vs the Woodhull form (K0 4.1 mM, delta 0.8, T from celsius): 1 % absolute."""
+    b, _ = clamped_B(h, 1, mg, VOLTAGES, celsius=celsius)
+    np.testing.assert_allclose(b, woodhull(VOLTAGES, mg, celsius), atol=0.01)
+
+
+def test_woodhull_spruston_checkpoint():
+    """VALIDATION.md: B(-60 mV, 1 mM, 35 degC) = 0.0994 for the Spruston fit (formula)."""
+    assert woodhull(-60.0, 1.0, 35.0) == pytest.approx(0.0994, abs=5e-4)
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("mg", (0.1, 1.0, 3.0))
+def test_kinetic_steady_state(h, mg):
+    """Kinetic block at steady state vs its equilibrium curve (Kampa 2004): within 2 %."""
+    b, _ = clamped_B(h, 2, mg, VOLTAGES)
+    ref = kinetic_ss(VOLTAGES, mg)
+    np.testing.assert_allclose(b, ref, rtol=0.02, atol=1e-6)
+
+
+@pytest.mark.validation
+def test_kinetic_unblock_time_constant(h):
+    """Unblock after a step -100 -> +40 mV at 1 mM Mg: tau within 10 % of 1/(kon+koff).
+
+    Kampa et al. 2004 rates at +40 mV: k_on = 0.05 /mM/ms x 1 mM, k_off = 12.8 /ms,
+    so tau = 1 / 12.85 ms = 77.8 us.
+    """
+    sec = h.Section()
+    sec.L = sec.diam = 10
+    c = h.SEClamp(sec(0.5))
+    c.rs, c.dur1, c.amp1, c.dur2, c.amp2 = 1e-3, 2.0, -100.0, 1e9, 40.0
+    s = h.NMDAMg(sec(0.5))
+    s.block_model = 2
+    sec(0.5).mgo = 1.0
+    t = h.Vector().record(h._ref_t)
+    b = h.Vector().record(s._ref_B)
+    run(RunSettings(tstop=3.0, dt=0.0005, v_init=-100.0))
+    t, b = np.asarray(t), np.asarray(b)
+    after = t >= 2.0
+    b0, binf = b[after][0], b[-1]
+    frac = (b[after] - b0) / (binf - b0)
+    k = int(np.argmax(frac >= 1 - np.exp(-1)))
+    tau = t[after][k] - 2.0
+    expected = 1.0 / (0.05 * 1.0 + 12.8)
+    assert tau == pytest.approx(expected, rel=0.10)
+
+
+@pytest.mark.parametrize("model", (0, 1, 2))
+def test_no_block_without_mg(h, model):
+    """[Mg]o = 0: B = 1 at every voltage, for every model."""
+    b, _ = clamped_B(h, model, 0.0, VOLTAGES)
+    np.testing.assert_allclose(b, 1.0, atol=1e-9)
+
+
+def test_unknown_block_model_is_a_clear_error(h):
+    sec = h.Section()
+    s = h.NMDAMg(sec(0.5))
+    s.block_model = 7
+    with pytest.raises(RuntimeError):
+        h.finitialize(-65)
+    s.block_model = 0
+    h.finitialize(-65)
+
+
+def test_calcium_fraction_is_written_to_ica(h):
+    """ica = frac_ca * i while the synapse conducts, and qca integrates it."""
+    sec = h.Section()
+    sec.L = sec.diam = 10
+    c = h.SEClamp(sec(0.5))
+    c.rs, c.dur1, c.amp1 = 1e-3, 1e9, -20.0
+    s = h.NMDAMg(sec(0.5))
+    s.gmax, s.frac_ca = 0.001, 0.1
+    ns = h.NetStim()
+    ns.start, ns.number = 1.0, 1
+    nc = h.NetCon(ns, s, 0, 0, 1.0)
+    i = h.Vector().record(s._ref_i)
+    ica = h.Vector().record(sec(0.5)._ref_ica)
+    run(RunSettings(tstop=50.0, dt=0.025))
+    i, ica = np.asarray(i), np.asarray(ica)
+    k = int(np.argmin(i))
+    area_cm2 = sec(0.5).area() * 1e-8
+    # density ica (mA/cm2) * area (cm2) * 1e6 -> nA
+    assert ica[k] * area_cm2 * 1e6 == pytest.approx(0.1 * i[k], rel=1e-6)
+    q_int = -np.trapezoid(i, dx=0.025)
+    assert s.q == pytest.approx(q_int, rel=0.01)
+    assert s.qca == pytest.approx(0.1 * s.q, rel=1e-6)
+    del nc

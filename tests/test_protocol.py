@@ -1,0 +1,139 @@
+"""The protocol runner: parameters, errors, failing conditions, isolation, CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from mgneuron.errors import BathError, ProtocolError
+from mgneuron.protocol import ConditionResult, Param, Protocol, get_protocol, run_protocol
+from mgneuron.results import read_conditions, read_features
+
+
+class Flaky(Protocol):
+    """Fails on one condition; used to test that a sweep goes on."""
+
+    name = "flaky"
+    title = "test protocol"
+    params = (Param("x", (1.0, 2.0, 3.0), "", "x", float, grid=True),)
+
+    def run_condition(self, p):
+        if p["x"] == 2.0:
+            raise RuntimeError("condition two breaks")
+        return ConditionResult(features=[{"y": p["x"] * 10}])
+
+
+class Leaky(Protocol):
+    name = "leaky"
+    params = ()
+    kept = []
+
+    def run_condition(self, p):
+        from neuron import h
+
+        self.kept.append(h.Section(name="leak"))
+        return ConditionResult(features=[{"y": 1.0}])
+
+
+def test_unknown_protocol_parameter_is_a_clear_error(h):
+    with pytest.raises(ProtocolError, match="unknown parameter 'bogus' for protocol nmda_iv"):
+        run_protocol("nmda_iv", "x.h5", bogus=1)
+
+
+def test_unknown_protocol():
+    with pytest.raises(ProtocolError, match="unknown protocol 'nope'"):
+        get_protocol("nope")
+
+
+def test_unknown_block_model_rejected_by_protocol():
+    with pytest.raises(ProtocolError, match="block_model must be one of 0, 1, 2"):
+        get_protocol("nmda_iv").resolve({"block_model": [5]})
+
+
+@pytest.mark.parametrize("bad", (-0.5, float("nan"), float("inf")))
+def test_bad_mg_in_protocol(bad):
+    with pytest.raises(ProtocolError, match="mg_mM"):
+        get_protocol("epsp_mg").resolve({"mg": [bad]})
+
+
+def test_bad_mg_in_environment():
+    from mgneuron.environment import Environment
+
+    with pytest.raises(BathError, match="mg_mM must be >= 0"):
+        Environment(mg_mM=-1)
+    with pytest.raises(BathError, match="finite"):
+        Environment(mg_mM=float("nan"))
+
+
+def test_failing_condition_is_recorded_and_sweep_goes_on(tmp_path, h):
+    out = run_protocol(Flaky, tmp_path / "f.h5", quiet=True)
+    conds = read_conditions(out)
+    assert list(conds["status"]) == ["ok", "failed", "ok"]
+    assert "condition two breaks" in conds.loc[1, "error"]
+    feats = read_features(out)
+    assert list(feats["y"]) == [10.0, 30.0]
+
+
+def test_leaked_sections_are_refused(tmp_path, h):
+    with pytest.raises(ProtocolError, match="left 1 sections alive"):
+        run_protocol(Leaky, tmp_path / "l.h5", quiet=True)
+    Leaky.kept.clear()
+
+
+def test_sweep_and_aliases():
+    cls = get_protocol("epsp_mg")
+    values, swept = cls.resolve({"mg": [0, 1]}, {"ca": [1, 2, 3]})
+    conds = cls.conditions(values, swept)
+    assert len(conds) == 6 and conds[0] == {"mg_mM": 0.0, "ca_mM": 1.0}
+
+
+def test_standalone_script_and_cli_help(tmp_path):
+    from tests.conftest import ROOT
+
+    for cmd in (
+        [sys.executable, str(ROOT / "protocols" / "nmda_iv.py"), "--help"],
+        [sys.executable, "-m", "mgneuron.cli", "run", "epsp_mg", "--help"],
+    ):
+        res = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, check=False)
+        assert res.returncode == 0, res.stderr
+        for flag in ("--mg", "--out", "--seed", "--dt", "--tstop"):
+            assert flag in res.stdout
+
+
+def test_cli_run_writes_complete_file(tmp_path):
+    out = tmp_path / "e.h5"
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mgneuron.cli",
+            "run",
+            "epsp_mg",
+            "--mg",
+            "0,1",
+            "--tstop",
+            "60",
+            "--out",
+            str(out),
+            "--quiet",
+            "--plot",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    df = read_features(out)
+    assert list(df["mg_mM"]) == [0.0, 1.0]
+    assert (tmp_path / "epsp_mg.png").stat().st_size > 10_000
+    res = subprocess.run(
+        [sys.executable, "-m", "mgneuron.cli", "run", "epsp_mg", "--mg", "-1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert res.returncode == 2 and "mg_mM must be >= 0" in res.stderr

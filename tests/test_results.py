@@ -1,0 +1,158 @@
+"""HDF5 results: round trip, SONATA compatibility (libsonata), partial files."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from mgneuron.errors import PartialResultsError, ResultsError
+from mgneuron.results import (
+    Report,
+    ResultsWriter,
+    Spikes,
+    read_attrs,
+    read_conditions,
+    read_features,
+    read_parameters,
+    read_spikes,
+    read_table,
+    read_traces,
+    sonata_view,
+)
+
+
+def _report(rng, n_t=50, sizes=(3, 2)):
+    n_e = sum(sizes)
+    return Report(
+        data=rng.normal(size=(n_t, n_e)).astype(np.float32),
+        time=(0.0, n_t * 0.1, 0.1),
+        node_ids=np.arange(len(sizes)),
+        element_ids=np.concatenate([np.arange(s) for s in sizes]),
+        index_pointers=np.concatenate([[0], np.cumsum(sizes)]),
+        variable="v",
+        units="mV",
+    )
+
+
+def _write(path, rng, complete=True):
+    w = ResultsWriter(path, "demo", {"a": 1, "b": [1, 2]}, seed=7, command="test")
+    reps, spikes = [], []
+    for cid, mg in enumerate((0.0, 1.0)):
+        rep = _report(rng)
+        sp = Spikes(rng.uniform(0, 100, 20), rng.integers(0, 5, 20))
+        reps.append(rep), spikes.append(sp)
+        w.write_condition(
+            cid,
+            {"mg_mM": mg, "label": f"c{cid}"},
+            features=[{"rate_hz": 1.5 * cid, "n": cid, "blocked": bool(cid)}],
+            reports={"cell": rep},
+            spikes={"exc": sp},
+            run_s=0.1,
+        )
+    w.write_table("extra", pd.DataFrame({"v_mV": [-60.0, 0.0], "ic50_mM": [0.1, 3.5]}))
+    if complete:
+        w.finish()
+    else:
+        w.close()
+    return reps, spikes
+
+
+def test_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "r.h5"
+    reps, spikes = _write(path, rng)
+    attrs = read_attrs(path)
+    assert attrs["status"] == "complete" and attrs["protocol"] == "demo" and attrs["seed"] == 7
+    for key in ("mgneuron_version", "neuron_version", "created", "command", "mechanisms_hash"):
+        assert key in attrs
+    assert read_parameters(path) == {"a": 1, "b": [1, 2]}
+    conds = read_conditions(path)
+    assert list(conds["mg_mM"]) == [0.0, 1.0] and list(conds["label"]) == ["c0", "c1"]
+    feats = read_features(path)
+    assert list(feats["rate_hz"]) == [0.0, 1.5]
+    assert feats["blocked"].dtype == bool and list(feats["n"]) == [0, 1]
+    assert list(read_table(path, "extra")["ic50_mM"]) == [0.1, 3.5]
+    tr = read_traces(path, condition_id=1)
+    assert {"t_ms", "v_mV", "node_id", "element_id"} <= set(tr.columns)
+    data = tr["v_mV"].to_numpy().reshape(50, 5)
+    np.testing.assert_array_equal(data, reps[1].data)
+    sp = read_spikes(path, condition_id=0)
+    np.testing.assert_array_equal(np.sort(sp["t_ms"]), np.sort(spikes[0].timestamps))
+
+
+def test_sonata_layout_and_libsonata(tmp_path):
+    """libsonata reads the spikes and the report of a condition and gets the same numbers."""
+    libsonata = pytest.importorskip("libsonata")
+    rng = np.random.default_rng(1)
+    path = tmp_path / "s.h5"
+    reps, spikes = _write(path, rng)
+    with h5py.File(path) as f:
+        m = f["runs/1/report/cell/mapping"]
+        assert len(m["index_pointers"]) == len(m["node_ids"]) + 1
+        assert m["index_pointer"].id == m["index_pointers"].id  # hard link for bmtk
+        assert h5py.check_enum_dtype(f["runs/1/spikes/exc"].attrs.get_id("sorting").dtype)
+        assert f["runs/1/spikes/exc/timestamps"].attrs["units"] == "ms"
+        assert f["runs/1/report/cell/data"].dtype == np.float32
+        assert f["runs/1/report/cell/data"].chunks is not None
+    view = sonata_view(path, 1)
+    sr = libsonata.SpikeReader(str(view))
+    pop = sr["exc"]
+    got = np.array(pop.get())
+    np.testing.assert_allclose(np.sort(got[:, 1]), np.sort(spikes[1].timestamps))
+    er = libsonata.ElementReportReader(str(view))
+    rp = er["cell"]
+    frame = rp.get(node_ids=[0, 1])
+    np.testing.assert_allclose(np.asarray(frame.data), reps[1].data, rtol=0, atol=0)
+    assert rp.times == pytest.approx((0.0, 5.0, 0.1))
+
+
+def test_partial_file_is_refused(tmp_path):
+    rng = np.random.default_rng(2)
+    path = tmp_path / "p.h5"
+    _write(path, rng, complete=False)
+    partial = path.with_name("p.h5.partial")
+    assert partial.exists() and not path.exists()
+    with pytest.raises(ResultsError, match="--resume"):
+        read_features(path)
+    with pytest.raises(PartialResultsError, match="not complete"):
+        read_features(partial)
+    df = read_features(partial, allow_partial=True)
+    assert len(df) == 2
+
+
+def test_not_an_mgneuron_file(tmp_path):
+    p = tmp_path / "other.h5"
+    with h5py.File(p, "w") as f:
+        f["x"] = 1
+    with pytest.raises(ResultsError, match="not an mgneuron results file"):
+        read_features(p)
+
+
+def test_resume_keeps_conditions(tmp_path):
+    path = tmp_path / "r.h5"
+    w = ResultsWriter(path, "demo", {"a": 1})
+    w.write_condition(0, {"x": 1.0}, features=[{"y": 1.0}])
+    w.close()
+    w = ResultsWriter(path, "demo", {"a": 1}, resume=True)
+    assert w.completed_ids() == {0}
+    w.write_condition(1, {"x": 2.0}, features=[{"y": 2.0}])
+    w.finish()
+    assert list(read_features(path)["y"]) == [1.0, 2.0]
+    with pytest.raises(ResultsError, match="other parameters"):
+        w = ResultsWriter(path, "demo", {"a": 2}, resume=True)
+        ResultsWriter(path, "demo", {"a": 1}).close()
+        ResultsWriter(path, "demo", {"a": 2}, resume=True)
+
+
+def test_stream_report_appends_in_chunks(tmp_path):
+    path = tmp_path / "st.h5"
+    w = ResultsWriter(path, "demo", {})
+    stream = w.stream_report(0, "cell", [0], np.arange(4), [0, 4], (0.0, 1.0, 0.1))
+    for k in range(10):
+        stream.append(np.full((1, 4), k, dtype=np.float32))
+    w.write_condition(0, {"x": 1.0}, features=[{"y": 1.0}])
+    w.finish()
+    tr = read_traces(path, 0)
+    assert tr["v_mV"].to_numpy().reshape(10, 4)[:, 0].tolist() == list(range(10))
