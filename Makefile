@@ -34,10 +34,10 @@ run: $(VENV)/.stamp-run
 	@ls -1 $(abspath $(RESULTS))/*
 
 lint: $(VENV)/.stamp-test
-	$(BIN)/ruff check mgneuron protocols tests benchmarks
+	$(BIN)/ruff check .
 
 test: $(VENV)/.stamp-test
-	$(BIN)/ruff check mgneuron protocols tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.stamp-test
