@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 RESULTS ?= results
 
-.PHONY: run test bench lint compile clean
+.PHONY: run test bench lint compile clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,14 @@ run: $(VENV)/.stamp-run
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check .
 
-test: $(VENV)/.stamp-test
+# Headless Chromium renders the HTML report in a test; install it when missing (Debian).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "installing chromium for the report rendering test ..."; \
+	    (apt-get install -y -qq chromium || (apt-get update -qq && apt-get install -y -qq chromium)) \
+	      >/dev/null 2>&1 || echo "WARNING: chromium could not be installed; the browser test will say so"; }
+
+test: $(VENV)/.stamp-test browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
