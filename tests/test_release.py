@@ -323,3 +323,101 @@ def test_release_and_block_code_exist_once():
     for mod in ("glusyn_mg.mod", "gabaa_mg.mod"):
         assert 'INCLUDE "release.inc"' in (mech / mod).read_text()
     assert 'INCLUDE "mgblock.inc"' in (mech / "glusyn_mg.mod").read_text()
+
+
+# ----------------------------------------------------------------- the release_mg protocol
+
+
+@pytest.fixture(scope="module")
+def release_file(tmp_path_factory, h):
+    from mgneuron.protocol import run_protocol
+
+    out = tmp_path_factory.mktemp("release") / "release_mg.h5"
+    cas = [0.25, 0.4, 0.6, 1.0, 1.6, 2.5]
+    return run_protocol(
+        "release_mg", out, quiet=True, ca=cas, mg=[0.0, 1.0, 3.0], isi=20.0, n_pulses=3, U=0.1
+    )
+
+
+def test_release_protocol_writes_complete_file(release_file):
+    from mgneuron.results import read_attrs, read_features, read_traces
+
+    assert read_attrs(release_file)["status"] == "complete"
+    df = read_features(release_file)
+    assert len(df) == 6 * 3
+    assert df["epsc1_sem_nA"].isna().all() and (df["n_trials"] == 0).all()  # deterministic
+    for col in (
+        "ca_mM",
+        "mg_mM",
+        "isi_ms",
+        "epsc1_nA",
+        "ppr",
+        "steady_state_ratio",
+        "release_prob",
+    ):
+        assert col in df and df[col].notna().all(), col
+    assert (df["epsc1_nA"] > 0).all()
+    assert len(read_traces(release_file, condition_id=0)) > 0
+
+
+@pytest.mark.validation
+def test_release_protocol_against_formula(release_file):
+    """In the protocol's file: release_prob = U f_DR (1e-9); epsc1 / (gmax 70 mV) =
+    release_prob (0.5 %); PPR rises with [Mg]o at every [Ca]o and ISI; dose_response table:
+    low-Ca secant slope = formula (0.5 %), Mg shift = 1 + Mg/K2 (5 %)."""
+    from mgneuron.results import read_features, read_table
+
+    df = read_features(release_file)
+    np.testing.assert_allclose(
+        df["release_prob"],
+        0.1 * rel.dodge_rahamimoff_factor(df["ca_mM"], df["mg_mM"]),
+        rtol=1e-9,
+    )
+    np.testing.assert_allclose(df["epsc1_nA"] / (GMAX * 70.0), df["release_prob"], rtol=5e-3)
+    for (_, _), grp in df.groupby(["ca_mM", "isi_ms"]):
+        assert (np.diff(grp.sort_values("mg_mM")["ppr"].to_numpy()) > 0).all()
+    table = read_table(release_file, "dose_response")
+    np.testing.assert_allclose(table["slope_low_ca"], table["slope_formula"], rtol=5e-3)
+    shifted = table[table["mg_mM"] > 0]
+    np.testing.assert_allclose(shifted["ca_shift"], shifted["ca_shift_formula"], rtol=0.05)
+
+
+def test_release_protocol_stochastic_via_cli(tmp_path):
+    """`mgneuron run release_mg --stochastic 1` writes n_trials and epsc1_sem_nA; the trial
+    mean lies within 3 SEM of the deterministic compartment of the same run."""
+    from mgneuron.results import read_attrs, read_features
+
+    out = tmp_path / "rs.h5"
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mgneuron.cli",
+            "run",
+            "release_mg",
+            "--ca",
+            "2",
+            "--mg",
+            "0.5,2",
+            "--isi",
+            "50",
+            "--n-pulses",
+            "3",
+            "--stochastic",
+            "1",
+            "--n-trials",
+            "200",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    assert read_attrs(out)["status"] == "complete"
+    df = read_features(out)
+    assert (df["n_trials"] == 200).all() and (df["stochastic"] == 1).all()
+    assert (np.abs(df["epsc1_nA"] - df["epsc1_det_nA"]) < 3 * df["epsc1_sem_nA"]).all()
