@@ -28,10 +28,8 @@ compile: $(VENV)/.stamp-run
 
 run: $(VENV)/.stamp-run
 	$(BIN)/mgneuron compile
-	$(BIN)/mgneuron run nmda_iv --out $(RESULTS)/nmda_iv.h5 --plot --quiet
-	$(BIN)/mgneuron run epsp_mg --out $(RESULTS)/epsp_mg.h5 --plot --quiet
-	@echo "results (HDF5 + figures) are in $(abspath $(RESULTS))/:"
-	@ls -1 $(abspath $(RESULTS))/*
+	$(BIN)/mgneuron report --quick --out $(RESULTS)
+	@echo "HDF5 files and figures: $(abspath $(RESULTS))/"
 
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check .
