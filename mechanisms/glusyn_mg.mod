@@ -12,7 +12,8 @@ with peak-normalised dual exponentials (dualexp.inc) and B the NMDA unblocked fr
 from mgblock.inc (the same code and parameters as NMDAMg: block_model 0 Jahr-Stevens,
 1 Woodhull, 2 kinetic). nmda_ratio is the NMDA/AMPA peak-conductance ratio.
 A fraction frac_ca of the NMDA current is carried by Ca2+ (written to ica), as in NMDAMg.
-i is the total synaptic current (nA, positive outward).
+i is the total synaptic current (nA, positive outward); g = g_ampa + B * g_nmda the total
+effective conductance (uS), so that i = g * (v - e).
 
 Defaults: AMPA 0.2 / 1.7 ms (Hausser & Roth 1997, J Neurosci 17:7606), NMDA 2 / 65 ms (as
 NMDAMg; cortical NMDA EPSCs rise 0.3-2 ms, decay 40-80 ms), nmda_ratio 0.5; release
@@ -27,7 +28,7 @@ NEURON {
     NONSPECIFIC_CURRENT i_nonca
     RANGE gmax, nmda_ratio, e, frac_ca
     RANGE tau_rise_ampa, tau_decay_ampa, tau_rise_nmda, tau_decay_nmda
-    RANGE g_ampa, g_nmda, i_ampa, i_nmda, i
+    RANGE g_ampa, g_nmda, i_ampa, i_nmda, i, g
 }
 
 UNITS {
@@ -66,6 +67,7 @@ ASSIGNED {
     i_nmda (nA)
     g_ampa (uS)
     g_nmda (uS)
+    g (uS)
     factor_ampa (1)
     factor_nmda (1)
 }
@@ -106,6 +108,7 @@ BREAKPOINT {
     ica = frac_ca * i_nmda
     i_nonca = i_ampa + i_nmda - ica
     i = i_ampa + i_nmda
+    g = g_ampa + B * g_nmda
 }
 
 DERIVATIVE states {

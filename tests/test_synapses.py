@@ -186,6 +186,9 @@ def test_glusyn_nmda_block_is_mgblock(h, mg):
     for v in (-100.0, -60.0, -20.0, 0.0, 40.0):
         assert glu.pp.mgblock_unblocked(v, mg) == nmda.mgblock_unblocked(v, mg)
     assert max(gn) == pytest.approx(0.6 * 0.001 * glu.pp.release_prob, rel=5e-3)
+    pp = glu.pp
+    assert pp.g == pytest.approx(pp.g_ampa + pp.B * pp.g_nmda, rel=1e-12)
+    assert pp.i == pytest.approx(pp.g * (secs[0](0.5).v - pp.e), rel=1e-9)
     del clamps, driver
 
 
