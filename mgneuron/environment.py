@@ -110,6 +110,9 @@ class Environment:
     def apply(self, sections: Iterable | None = None) -> int:
         """Set the bath in NEURON: globals, temperature, and every segment with the ions.
 
+        Also sets the monovalent salt ([Na]o + [K]o) of the surface-charge screening model
+        in every mechanism that includes surface_charge.inc (see :mod:`mgneuron.screening`).
+
         Parameters
         ----------
         sections : iterable of nrn.Section, optional
@@ -130,6 +133,10 @@ class Environment:
         h.cao0_ca_ion = self.ca_mM
         h.nao0_na_ion = self.na_mM
         h.ko0_k_ion = self.k_mM
+        # NMODL cannot see the Environment: hand the monovalent salt to the screening model
+        from mgneuron.screening import set_monovalent
+
+        set_monovalent(self.na_mM + self.k_mM)
         n = 0
         for sec in h.allsec() if sections is None else sections:
             n += set_section_bath(sec, mg_mM=self.mg_mM, ca_mM=self.ca_mM, _checked=True)
