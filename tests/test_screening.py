@@ -1,0 +1,376 @@
+"""Surface-charge screening: the Python reference, independent checks, and the NMODL shift.
+
+References and tolerances (per test below):
+* Grahame equation for a pure 1:1 electrolyte, closed form
+  psi0 = (2RT/F) asinh(sigma / sqrt(8 eps_r eps0 R T c)): 1e-6 mV.
+* Numerical integration of the Poisson-Boltzmann equation from the bulk to the surface
+  (RK4, Gauss's law at the surface), which does not use the Grahame equation: 0.01 mV.
+* VALIDATION.md Grahame checkpoints (sigma -1 or -0.5 e/nm2, 120 mM monovalent, 22 degC,
+  no binding): 0.5 mV.
+* Hille, Woodhull & Shapiro 1975 (+20 to +25 mV per tenfold divalent; -18 mV without
+  divalents relative to 2 mM Ca) for the empirical form.
+* NMODL (surface_charge.inc read through screen_probe) vs the Python reference: 0.1 mV.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from mgneuron import screening
+from mgneuron.environment import Environment
+from mgneuron.errors import BathError
+from mgneuron.screening import ScreeningParams, shift_mV, surface_potential_mV
+
+F, R, EPS0, E = 96485.33212, 8.314462618, 8.8541878128e-12, 1.602176634e-19
+MG_GRID = np.linspace(0.0, 5.0, 11)
+CA_GRID = np.array([0.0, 0.2, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0])
+
+
+# --------------------------------------------------------------------------------------
+# independent references
+
+
+def grahame_symmetric_mV(sigma_e_per_nm2, c_mM, celsius, eps_r=78.4):
+    """Closed-form Grahame solution for a pure 1:1 electrolyte (mV)."""
+    rt = R * (celsius + 273.15)
+    sigma = sigma_e_per_nm2 * E * 1e18
+    return 2 * rt / F * math.asinh(sigma / math.sqrt(8 * eps_r * EPS0 * rt * c_mM)) * 1e3
+
+
+def pb_ode_psi0_mV(mg, ca, mono, sigma_e, celsius, eps_r=78.4, k_ca=0.0, k_mg=0.0):
+    """psi0 (mV) by integrating the Poisson-Boltzmann equation from the bulk to the surface.
+
+    In units u = F psi / RT and y = x / l, l = sqrt(eps eps0 R T / (F^2 * 1 mM)):
+    u'' = -sum_i z_i c_i exp(-z_i u). Start in the bulk on the decaying linear solution,
+    integrate towards the surface with RK4 (step 1 % of the local Debye length) and stop
+    where the field meets Gauss's law, u'(0) = -sigma_eff(u) F l / (eps eps0 R T).
+    """
+    temp = celsius + 273.15
+    ions = [(1, mono), (2, mg + ca), (-1, mono + 2 * (mg + ca))]
+    ell = math.sqrt(eps_r * EPS0 * R * temp / F**2)
+    sigma = sigma_e * E * 1e18
+
+    def gauss(u):
+        b = (k_ca * ca + k_mg * mg) * 1e-3 * math.exp(-2 * u)
+        return -sigma * (1 - b) / (1 + b) * F * ell / (eps_r * EPS0 * R * temp)
+
+    def rhs(u, w):
+        return w, -sum(z * c * math.exp(-z * u) for z, c in ions)
+
+    delta = 1e-7
+    u, w = -delta, math.sqrt(sum(z * z * c for z, c in ions)) * delta
+    while True:
+        step = -0.01 / math.sqrt(sum(z * z * c * math.exp(-z * u) for z, c in ions))
+        k1 = rhs(u, w)
+        k2 = rhs(u + step / 2 * k1[0], w + step / 2 * k1[1])
+        k3 = rhs(u + step / 2 * k2[0], w + step / 2 * k2[1])
+        k4 = rhs(u + step * k3[0], w + step * k3[1])
+        un = u + step / 6 * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0])
+        wn = w + step / 6 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1])
+        f0, f1 = w - gauss(u), wn - gauss(un)
+        if f1 >= 0:
+            return (u + f0 / (f0 - f1) * (un - u)) * R * temp / F * 1e3
+        u, w = un, wn
+
+
+# --------------------------------------------------------------------------------------
+# Python reference: physics
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("sigma", [-0.05, -0.5, -1.0, -2.0])
+@pytest.mark.parametrize("c_mM", [10.0, 150.0, 500.0])
+@pytest.mark.parametrize("celsius", [6.3, 22.0, 37.0])
+def test_grahame_symmetric_closed_form(sigma, c_mM, celsius):
+    """1:1 salt only: solver vs the closed-form asinh solution, within 1e-6 mV."""
+    got = surface_potential_mV(0.0, 0.0, c_mM, sigma, celsius)
+    assert got == pytest.approx(grahame_symmetric_mV(sigma, c_mM, celsius), abs=1e-6)
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize(
+    "mg, ca, mono, sigma, celsius, k_ca, k_mg",
+    [
+        (0.0, 2.0, 120.0, -1.0, 22.0, 0, 0),
+        (0.0, 20.0, 120.0, -1.0, 22.0, 0, 0),
+        (1.0, 2.0, 120.0, -0.5, 22.0, 0, 0),
+        (1.0, 2.0, 148.0, -1.0, 34.0, 0, 0),
+        (5.0, 0.0, 20.0, -1.5, 34.0, 0, 0),
+        (1.0, 2.0, 148.0, -1.0, 34.0, 12.0, 8.0),
+    ],
+)
+def test_grahame_solver_vs_poisson_boltzmann_ode(mg, ca, mono, sigma, celsius, k_ca, k_mg):
+    """Mixed electrolytes (and binding): Grahame solution vs PB integration, within 0.01 mV."""
+    got = surface_potential_mV(mg, ca, mono, sigma, celsius, 78.4, k_ca, k_mg)
+    ref = pb_ode_psi0_mV(mg, ca, mono, sigma, celsius, 78.4, k_ca, k_mg)
+    assert got == pytest.approx(ref, abs=0.01)
+
+
+@pytest.mark.validation
+def test_validation_md_grahame_checkpoints():
+    """VALIDATION.md checkpoints (120 mM monovalent, 22 degC, no binding), within 0.5 mV.
+
+    "Divalents 2 -> 20 mM" is read as [Ca]o 2 -> 20 mM with no Mg (it gives 21.24 mV; the
+    same tenfold step with 1 mM Mg present, 3 -> 30 mM, would give 22.55 mV). "Removing
+    1 mM Mg at 2 mM Ca" holds at sigma = -1 e/nm2 (-3.09 mV; at -0.5 e/nm2 it is -1.84).
+    """
+    p1 = ScreeningParams(sigma_e_per_nm2=-1.0, monovalent_mM=120.0)
+    p05 = replace(p1, sigma_e_per_nm2=-0.5)
+    assert shift_mV(0, 20, p1, 22) - shift_mV(0, 2, p1, 22) == pytest.approx(21.3, abs=0.5)
+    assert shift_mV(0, 20, p05, 22) - shift_mV(0, 2, p05, 22) == pytest.approx(15.3, abs=0.5)
+    assert shift_mV(0, 2, p1, 22) - shift_mV(1, 2, p1, 22) == pytest.approx(-3.1, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        ScreeningParams(),
+        ScreeningParams(k_ca_per_M=12.0, k_mg_per_M=8.0),
+        ScreeningParams(model="empirical"),
+        ScreeningParams(model="off"),
+        ScreeningParams(mg_ref_mM=0.7, ca_ref_mM=1.2),
+    ],
+)
+@pytest.mark.parametrize("celsius", [6.3, 22.0, 34.0])
+def test_zero_shift_at_reference_bath(params, celsius):
+    """The shift is exactly zero at the reference bath (1e-9 mV)."""
+    assert shift_mV(params.mg_ref_mM, params.ca_ref_mM, params, celsius) == pytest.approx(
+        0.0, abs=1e-9
+    )
+
+
+@pytest.mark.parametrize("params", [ScreeningParams(), ScreeningParams(model="empirical")])
+def test_less_mg_shifts_gating_negative_and_monotonic(params):
+    """Fewer divalents -> negative shift (lower threshold); the shift rises with [Mg]o."""
+    s = shift_mV(MG_GRID, 2.0, params, 34.0)
+    assert np.all(np.diff(s) > 0)
+    assert shift_mV(0.0, 2.0, params, 34.0) < 0 < shift_mV(3.0, 2.0, params, 34.0)
+    assert shift_mV(1.0, 1.0, params, 34.0) < 0  # hypocalcaemia too
+
+
+def test_binding_makes_ca_more_potent_than_mg():
+    """With McLaughlin et al. 1981 constants (Ca 12, Mg 8 /M) Ca moves psi0 more than Mg;
+    without binding the two divalents are equivalent (pure screening)."""
+    bound = ScreeningParams(
+        k_ca_per_M=screening.MCLAUGHLIN_1981_K_PER_M["ca"],
+        k_mg_per_M=screening.MCLAUGHLIN_1981_K_PER_M["mg"],
+    )
+    assert shift_mV(1.0, 3.0, bound) > shift_mV(2.0, 2.0, bound) > 0
+    free = ScreeningParams()
+    assert shift_mV(1.0, 3.0, free) == pytest.approx(shift_mV(2.0, 2.0, free), abs=1e-9)
+
+
+@pytest.mark.validation
+def test_empirical_20_to_25_mV_per_decade():
+    """Empirical form: +20 to +25 mV per tenfold divalent (Hille et al. 1975); the slope
+    tends to S = 22 mV/decade at high concentration; zero divalents give -18 mV relative
+    to 2 mM Ca (Hille et al. 1975), within 0.5 mV; Mg counts 1/1.4 of Ca."""
+    p = ScreeningParams(model="empirical")
+    for lo in (2.0, 3.0, 5.0):
+        assert 20.0 <= shift_mV(0, 10 * lo, p) - shift_mV(0, lo, p) <= 25.0
+        assert 20.0 <= shift_mV(10 * lo, 0, p) - shift_mV(lo, 0, p) <= 25.0
+    assert shift_mV(0, 2000, p) - shift_mV(0, 200, p) == pytest.approx(22.0, abs=0.05)
+    assert shift_mV(0, 0, p) - shift_mV(0, 2, p) == pytest.approx(-18.0, abs=0.5)
+    assert shift_mV(1.4, 0, p) == pytest.approx(shift_mV(0, 1.0, p), abs=1e-12)
+
+
+@pytest.mark.validation
+def test_gcg_default_slope_in_hille_range():
+    """Default GCG at the default bath (148 mM, 34 degC): +20 to +25 mV per tenfold Ca."""
+    p = ScreeningParams()
+    assert 20.0 <= shift_mV(0, 20, p) - shift_mV(0, 2, p) <= 25.0
+
+
+def test_arrays_broadcast():
+    grid = shift_mV(MG_GRID[:, None], CA_GRID[None, :])
+    assert grid.shape == (MG_GRID.size, CA_GRID.size)
+    assert grid[2, 5] == pytest.approx(shift_mV(MG_GRID[2], CA_GRID[5]))
+
+
+def test_invalid_values_raise():
+    with pytest.raises(BathError, match="unknown screening model"):
+        ScreeningParams(model="debye")
+    with pytest.raises(BathError, match="<= 0"):
+        ScreeningParams(sigma_e_per_nm2=0.5)
+    with pytest.raises(BathError, match="floor_mM"):
+        ScreeningParams(floor_mM=0)
+    with pytest.raises(BathError, match="mg_mM"):
+        shift_mV(-1.0, 2.0)
+    with pytest.raises(BathError, match="no ions"):
+        surface_potential_mV(0.0, 0.0, 0.0)
+    assert ScreeningParams(model=2).model == "empirical"
+
+
+def test_inc_defaults_match_python_defaults():
+    """The PARAMETER defaults of surface_charge.inc equal ScreeningParams() (text check)."""
+    from mgneuron.mechanisms import source_dir
+
+    text = (source_dir() / "surface_charge.inc").read_text()
+    block = re.search(r"PARAMETER\s*\{(.*?)\}", text, re.S).group(1)
+    values = {
+        m.group(1): float(m.group(2))
+        for m in re.finditer(r"^\s*(screening_\w+)\s*=\s*([-+0-9.eE]+)", block, re.M)
+    }
+    expected = ScreeningParams().as_dict()
+    expected["model"] = screening.MODELS[expected["model"]]
+    for field, glob in screening._GLOBALS.items():
+        assert values[glob] == expected[field], glob
+
+
+# --------------------------------------------------------------------------------------
+# NMODL: surface_charge.inc through the screen_probe mechanism
+
+
+@pytest.fixture
+def screen(h):
+    """h with screening reset to the defaults before and after the test."""
+    celsius = h.celsius
+    screening.configure(ScreeningParams())
+    yield h
+    screening.configure(ScreeningParams())
+    h.celsius = celsius
+
+
+def probe_grid(h, celsius):
+    """One section, one segment per ([Mg]o, [Ca]o) of the grid; return NMODL shifts."""
+    sec = h.Section(name="screen_grid")
+    sec.nseg = MG_GRID.size * CA_GRID.size
+    sec.insert("screen_probe")
+    pairs = [(mg, ca) for mg in MG_GRID for ca in CA_GRID]
+    for seg, (mg, ca) in zip(sec, pairs, strict=True):
+        seg.mgo, seg.cao = mg, ca
+    h.celsius = celsius
+    h.finitialize(-70)
+    got = np.array([seg.screen_probe.shift for seg in sec]).reshape(MG_GRID.size, -1)
+    return got
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize(
+    "params, celsius",
+    [
+        (ScreeningParams(), 34.0),
+        (ScreeningParams(monovalent_mM=120.0, sigma_e_per_nm2=-0.5), 22.0),
+        (ScreeningParams(k_ca_per_M=12.0, k_mg_per_M=8.0), 34.0),
+        (ScreeningParams(k_ca_per_M=2000.0, k_mg_per_M=1000.0), 34.0),  # charge reversal
+        (ScreeningParams(monovalent_mM=5.0, sigma_e_per_nm2=-2.0), 6.3),
+        (ScreeningParams(model="empirical"), 34.0),
+    ],
+)
+def test_nmodl_matches_python_on_grid(screen, params, celsius):
+    """NMODL shift (per-segment mgo/cao) vs the Python reference over [Mg]o 0-5 x [Ca]o
+    0-10 mM: within 0.1 mV (bracketed Newton in NMODL vs bisection in Python)."""
+    h = screen
+    screening.configure(params)
+    got = probe_grid(h, celsius)
+    ref = shift_mV(MG_GRID[:, None], CA_GRID[None, :], params, celsius)
+    np.testing.assert_allclose(got, ref, atol=0.1)
+    assert np.max(np.abs(got - ref)) < 1e-6  # in practice the two agree to round-off
+
+
+def test_nmodl_off_gives_zero(screen):
+    screening.configure(model="off")
+    assert np.all(probe_grid(screen, 34.0) == 0.0)
+
+
+def test_changing_mgo_changes_shift_without_other_call(screen):
+    """Set seg.mgo in the middle of a run (an event): the shift follows at the next step."""
+    from mgneuron.simulation import RunSettings, run
+
+    h = screen
+    sec = h.Section(name="screen_mid")
+    sec.nseg = 3
+    sec.insert("screen_probe")
+    for seg in sec:
+        seg.mgo, seg.cao = 1.0, 2.0
+    vec = h.Vector().record(sec(0.5)._ref_shift_screen_probe)
+    tvec = h.Vector().record(h._ref_t)
+
+    def drop_mg():
+        sec(0.5).mgo = 0.0  # this segment only
+
+    run(RunSettings(tstop=2.0, dt=0.025, celsius=34.0), events=[(1.0, drop_mg)])
+    shift, t = np.array(vec), np.array(tvec)
+    assert np.all(np.abs(shift[t < 0.99]) < 1e-9)
+    assert shift[-1] == pytest.approx(shift_mV(0.0, 2.0, celsius=34.0), abs=1e-6)
+    assert shift[-1] < -2.0
+    assert sec(0.1).screen_probe.shift == pytest.approx(0.0, abs=1e-9)  # neighbour untouched
+
+
+def test_celsius_and_configure_invalidate_the_cache(screen):
+    h = screen
+    sec = h.Section(name="screen_cache")
+    sec.insert("screen_probe")
+    sec(0.5).mgo, sec(0.5).cao = 0.2, 2.0
+    h.celsius = 34.0
+    h.finitialize(-70)
+    assert sec(0.5).screen_probe.shift == pytest.approx(shift_mV(0.2, 2.0, celsius=34.0))
+    h.celsius = 6.3
+    h.fadvance()
+    assert sec(0.5).screen_probe.shift == pytest.approx(shift_mV(0.2, 2.0, celsius=6.3))
+    new = screening.configure(sigma_e_per_nm2=-0.6)
+    assert new == ScreeningParams(sigma_e_per_nm2=-0.6)
+    h.fadvance()
+    assert sec(0.5).screen_probe.shift == pytest.approx(shift_mV(0.2, 2.0, new, celsius=6.3))
+
+
+def test_configure_reaches_every_screened_mechanism(screen):
+    h = screen
+    mechs = screening.screened_mechanisms()
+    assert "screen_probe" in mechs
+    screening.configure(model="empirical", slope_mV=25.0, k_ca_per_M=3.0)
+    for mech in mechs:
+        assert getattr(h, f"screening_model_{mech}") == 2
+        assert getattr(h, f"screening_slope_{mech}") == 25.0
+        assert getattr(h, f"screening_kca_{mech}") == 3.0
+    assert screening.current() == ScreeningParams(model="empirical", slope_mV=25.0, k_ca_per_M=3.0)
+    with pytest.raises(BathError, match="unknown screening parameter"):
+        screening.configure(sigma=-1)
+
+
+def test_environment_apply_sets_monovalent_salt(screen):
+    """Environment.apply hands [Na]o + [K]o to the screening model; the shift follows."""
+    h = screen
+    sec = h.Section(name="screen_env")
+    sec.insert("screen_probe")
+    env = Environment(mg_mM=0.3, ca_mM=1.5, na_mM=110.0, k_mM=5.0, celsius=30.0)
+    env.apply([sec])
+    assert screening.current().monovalent_mM == 115.0
+    h.finitialize(-70)
+    expected = shift_mV(0.3, 1.5, ScreeningParams(monovalent_mM=115.0), celsius=30.0)
+    assert sec(0.5).screen_probe.shift == pytest.approx(expected, abs=1e-6)
+    assert screening.set_monovalent(115.0) is False  # unchanged: caches kept
+    Environment().apply([sec])
+    assert screening.current().monovalent_mM == 148.0
+
+
+def test_every_screened_channel_uses_the_shift(screen):
+    """Each density mechanism that includes surface_charge.inc computes the same shift as
+    the probe in the same segment (read from its cache after finitialize)."""
+    h = screen
+    mt = h.MechanismType(0)  # density mechanisms
+    density = set()
+    for i in range(int(mt.count())):
+        mt.select(i)
+        name = h.ref("")
+        mt.selected(name)
+        density.add(name[0])
+    dens = [m for m in screening.screened_mechanisms() if m in density and m != "screen_probe"]
+    if not dens:
+        pytest.skip("no channel includes surface_charge.inc yet")
+    sec = h.Section(name="screen_channels")
+    sec.insert("screen_probe")
+    for m in dens:
+        sec.insert(m)
+    sec(0.5).mgo, sec(0.5).cao = 0.1, 1.0
+    h.finitialize(-70)
+    expected = sec(0.5).screen_probe.shift
+    assert expected < -3.0
+    for m in dens:
+        got = getattr(sec(0.5), m).screening_c_shift
+        assert got == pytest.approx(expected, abs=1e-9), f"{m} does not call screening_shift"
