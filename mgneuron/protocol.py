@@ -21,6 +21,7 @@ import importlib
 import itertools
 import json
 import math
+import os
 import pkgutil
 import shlex
 import sys
@@ -166,12 +167,17 @@ class Protocol:
         given in ``defaults``).
     defaults : dict
         Overrides of the common parameters' defaults (e.g. ``{"tstop": 300}``).
+    distributed : bool
+        ``run_condition`` spreads one model over MPI ranks (cells round-robin by gid,
+        see :mod:`mgneuron.parallel`): under ``--mpi`` every rank runs every condition
+        together instead of each rank taking its own conditions.
     """
 
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
     params: ClassVar[tuple[Param, ...]] = ()
     defaults: ClassVar[dict[str, Any]] = {}
+    distributed: ClassVar[bool] = False
 
     # -- parameters -----------------------------------------------------------------------
     @classmethod
@@ -314,7 +320,7 @@ def execute_condition(
     try:
         result = protocol_cls().run_condition(p)
         error = None
-    except (MgNeuronError, RuntimeError, ValueError, ArithmeticError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure of one condition is recorded
         result = None
         error = f"{type(exc).__name__}: {exc}\n" + "".join(
             traceback.format_exception(exc, limit=-3)
@@ -391,30 +397,39 @@ def run_protocol(
         command=command if command is not None else shlex.join(sys.argv),
         resume=resume,
     )
+    from mgneuron import progress
+
+    # Reports streamed during a run go to temporary files beside the output (a folder
+    # every worker process and MPI rank can reach), from which the writer copies them.
+    old_stream_dir = os.environ.get("MGNEURON_STREAM_DIR")
+    os.environ["MGNEURON_STREAM_DIR"] = str(out.resolve().parent)
     try:
         done = writer.completed_ids()
         todo = [i for i in range(len(conds)) if i not in done]
         scalar = {k: v for k, v in values.items() if k not in swept}
         tasks = {i: {**scalar, **conds[i]} for i in todo}
-        bar = _progress(len(conds), len(done), quiet, cls.name)
+        bar = progress.condition_bar(len(conds), len(done), cls.name, quiet)
+        in_process = backend is None and not (workers > 1 and len(tasks) > 1)
         if backend is not None:
             results = backend(cls, tasks)
-        elif workers > 1 and len(tasks) > 1:
+        elif not in_process:
             results = _run_workers(cls, tasks, workers)
         else:
             results = (execute_condition(cls, tasks[i], i) for i in todo)
-        for cid, result, error, run_s in results:
-            writer.write_condition(
-                cid,
-                conds[cid],
-                features=result.features if result else (),
-                reports=result.reports if result else None,
-                spikes=result.spikes if result else None,
-                error=error,
-                run_s=run_s,
-            )
-            if bar is not None:
-                bar.update(1)
+        # Simulated-time bar: only for conditions simulated in this process.
+        with progress.simulated_time(in_process and not quiet):
+            for cid, result, error, run_s in results:
+                writer.write_condition(
+                    cid,
+                    conds[cid],
+                    features=result.features if result else (),
+                    reports=result.reports if result else None,
+                    spikes=result.spikes if result else None,
+                    error=error,
+                    run_s=run_s,
+                )
+                if bar is not None:
+                    bar.update(1)
         if bar is not None:
             bar.close()
         from mgneuron.results import _read_table
@@ -436,33 +451,19 @@ def run_protocol(
     except BaseException:
         writer.close()
         raise
+    finally:
+        if old_stream_dir is None:
+            os.environ.pop("MGNEURON_STREAM_DIR", None)
+        else:
+            os.environ["MGNEURON_STREAM_DIR"] = old_stream_dir
     return writer.finish()
 
 
-def _progress(total: int, initial: int, quiet: bool, name: str):
-    if quiet or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, desc=name, unit="cond")
-
-
-def _worker_init() -> None:
-    from mgneuron.mechanisms import require
-
-    require()
-
-
 def _run_workers(cls: type[Protocol], tasks: dict[int, dict], workers: int) -> Iterable:
-    """Run conditions in local worker processes (spawned: each loads its own NEURON)."""
-    import concurrent.futures as cf
-    import multiprocessing as mp
+    """Run conditions in local worker processes (see :func:`mgneuron.parallel.run_workers`)."""
+    from mgneuron.parallel import run_workers
 
-    ctx = mp.get_context("spawn")
-    with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
-        futures = [pool.submit(execute_condition, cls, p, cid) for cid, p in tasks.items()]
-        for fut in cf.as_completed(futures):
-            yield fut.result()
+    return run_workers(cls, tasks, workers)
 
 
 # -- command line -----------------------------------------------------------------------
@@ -528,22 +529,19 @@ def cli_main(cls: type[Protocol], argv: Sequence[str] | None = None) -> int:
         cls = get_protocol(cls.name)
     except ProtocolError:
         pass
+    from mgneuron import parallel
+
     parser = build_parser(cls)
+    parallel.add_arguments(parser)
     args = parser.parse_args(argv)
     try:
         overrides, sweep = args_to_kwargs(cls, args)
-        path = run_protocol(
-            cls,
-            args.out,
-            sweep=sweep,
-            workers=args.workers,
-            resume=args.resume,
-            quiet=args.quiet,
-            **overrides,
-        )
+        path = parallel.run_from_args(cls, args, overrides, sweep)
     except MgNeuronError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if path is None:  # an MPI rank other than 0: rank 0 reports
+        return 0
     print(f"wrote {path}")
     if args.plot:
         for fig in cls().plot(path, Path(path).parent):

@@ -45,6 +45,8 @@ __all__ = [
     "Spikes",
     "ResultsWriter",
     "ReportStream",
+    "ReportFile",
+    "StreamedReport",
     "read_conditions",
     "read_features",
     "read_table",
@@ -266,6 +268,106 @@ class ReportStream:
         self.n_rows = n
 
 
+@dataclass
+class StreamedReport:
+    """A report written to a temporary HDF5 file during the run (see :class:`ReportFile`).
+
+    Put it in ``ConditionResult.reports`` like a :class:`Report`; the writer copies it
+    into the results file chunk by chunk and deletes the temporary file. It is a path,
+    so it crosses process boundaries (worker processes, MPI ranks on a shared file
+    system) without carrying the data.
+
+    Parameters
+    ----------
+    path : path
+        The temporary HDF5 file; its group ``report`` holds ``data`` and ``mapping``.
+    n_times, n_elements : int
+        Shape of the data.
+    """
+
+    path: Path
+    n_times: int
+    n_elements: int
+
+
+class ReportFile:
+    """A temporary HDF5 file that receives one report in chunks during a run.
+
+    Parameters
+    ----------
+    n_elements : int
+        Number of columns (recorded variables).
+    node_ids, element_ids, index_pointers, variable, units, element_labels
+        As in :class:`Report`.
+    directory : path, optional
+        Folder of the temporary file (default: the system temporary folder).
+    chunk_rows : int
+        Rows (time samples) per HDF5 chunk.
+    """
+
+    def __init__(
+        self,
+        n_elements: int,
+        *,
+        node_ids,
+        element_ids,
+        index_pointers=None,
+        variable: str = "v",
+        units: str = "mV",
+        element_labels: list[str] | None = None,
+        directory: Path | None = None,
+        chunk_rows: int = 1024,
+    ) -> None:
+        import tempfile
+
+        node_ids = np.asarray(node_ids, dtype=np.uint64)
+        element_ids = np.asarray(element_ids, dtype=np.uint32)
+        if len(element_ids) != n_elements:
+            raise ResultsError(f"{n_elements} columns but {len(element_ids)} element ids")
+        if index_pointers is None:
+            if len(node_ids) != 1:
+                raise ResultsError("index_pointers is required for a report of several nodes")
+            index_pointers = np.array([0, n_elements], dtype=np.uint64)
+        self._mapping = (node_ids, element_ids, np.asarray(index_pointers, np.uint64))
+        self._labels = element_labels
+        if directory is not None:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(
+            prefix=".mgneuron-stream-", suffix=".h5", dir=str(directory) if directory else None
+        )
+        os.close(fd)
+        self.path = Path(name)
+        self._f = h5py.File(self.path, "w")
+        g = self._f.create_group("report")
+        self._stream = ReportStream(g, n_elements, chunk_rows)
+        self._stream.dataset.attrs["units"] = units
+        self._stream.dataset.attrs["variable"] = variable
+
+    def __del__(self) -> None:
+        # Dropped without close (the condition failed): remove the temporary file.
+        f = getattr(self, "_f", None)
+        if f is not None and f.id.valid:
+            f.close()
+            Path(self.path).unlink(missing_ok=True)
+
+    def append(self, block: np.ndarray) -> None:
+        """Append rows (time samples) of shape (n, n_elements) and flush them to disk."""
+        self._stream.append(block)
+        self._f.flush()
+
+    def close(self, time: tuple[float, float, float]) -> StreamedReport:
+        """Write the mapping (with the time axis ``(start, stop, step)`` in ms) and close."""
+        g = self._f["report"]
+        ResultsWriter._write_mapping(g, *self._mapping, time)
+        if self._labels is not None:
+            g["mapping"].create_dataset(
+                "element_labels", data=np.array(self._labels, dtype=object), dtype=_STR
+            )
+        shape = self._stream.dataset.shape
+        self._f.close()
+        return StreamedReport(self.path, int(shape[0]), int(shape[1]))
+
+
 class ResultsWriter:
     """Write one protocol run to one HDF5 file, condition by condition.
 
@@ -315,6 +417,7 @@ class ResultsWriter:
                     "run again without --resume (or with the same parameters)"
                 )
             self._f.attrs["status"] = "running"
+            self._drop_unfinished()
             return
         if self.partial.exists():
             self.partial.unlink()
@@ -380,7 +483,10 @@ class ResultsWriter:
             raise ResultsError(f"condition {cid} is already in {self.partial}")
         run = self._f["runs"].require_group(str(cid))
         for pop, rep in (reports or {}).items():
-            self._write_report(run.require_group("report").create_group(pop), rep)
+            if isinstance(rep, StreamedReport):
+                self._copy_streamed(run.require_group("report"), pop, rep)
+            else:
+                self._write_report(run.require_group("report").create_group(pop), rep)
         for pop, sp in (spikes or {}).items():
             self._write_spikes(run.require_group("spikes").create_group(pop), sp)
         rows = [{"condition_id": cid, **dict(r)} for r in features]
@@ -447,6 +553,44 @@ class ResultsWriter:
             self.close()
 
     # -- helpers --------------------------------------------------------------------------
+    def _drop_unfinished(self) -> None:
+        """Remove what an interrupted condition left half-written (runs, feature rows).
+
+        A condition is finished once its row is in ``/conditions`` (written last), so
+        run groups and feature rows of any other condition are leftovers of a run killed
+        while writing it; they are removed before the condition runs again.
+        """
+        done = self.completed_ids()
+        for key in list(self._f["runs"]):
+            if int(key) not in done:
+                del self._f["runs"][key]
+        feats = self._f["features"]
+        n_rows = int(feats.attrs.get("n_rows", 0))
+        if n_rows and "condition_id" in feats:
+            keep = np.isin(feats["condition_id"][:n_rows], list(done))
+            if not keep.all():
+                for key in feats.attrs.get("columns", []):
+                    ds = feats[key]
+                    values = ds[:n_rows][keep]
+                    ds.resize((len(values),))
+                    ds[:] = values
+                feats.attrs["n_rows"] = int(keep.sum())
+        self._f.flush()
+
+    @staticmethod
+    def _copy_streamed(report_group: h5py.Group, population: str, rep: StreamedReport) -> None:
+        path = Path(rep.path)
+        if not path.exists():
+            raise ResultsError(
+                f"the streamed report {path} is gone: a report streamed by a worker must be "
+                "on a file system the writing process sees (under MPI, write the results "
+                "to a shared folder)"
+            )
+        with h5py.File(path, "r") as src:
+            # H5Ocopy moves a chunked dataset chunk by chunk: memory stays bounded.
+            report_group.copy(src["report"], report_group, name=population)
+        path.unlink()
+
     @staticmethod
     def _write_mapping(g, node_ids, element_ids, index_pointers, time) -> None:
         m = g.create_group("mapping")
@@ -525,7 +669,12 @@ def read_parameters(path: str | os.PathLike, allow_partial: bool = False) -> dic
 def read_conditions(path: str | os.PathLike, allow_partial: bool = False) -> pd.DataFrame:
     """The conditions table: one row per condition (ids, swept values, status, error)."""
     with _open(path, allow_partial) as f:
-        return _read_table(f["conditions"])
+        conds = _read_table(f["conditions"])
+    # Conditions are stored in the order they finished (workers, MPI, resume); read
+    # them in condition order so every backend gives the same table.
+    if "condition_id" in conds:
+        conds = conds.sort_values("condition_id", kind="stable", ignore_index=True)
+    return conds
 
 
 def read_features(
@@ -541,6 +690,10 @@ def read_features(
     with _open(path, allow_partial) as f:
         feats = _read_table(f["features"])
         conds = _read_table(f["conditions"])
+    if "condition_id" in conds:
+        conds = conds.sort_values("condition_id", kind="stable", ignore_index=True)
+    if "condition_id" in feats:
+        feats = feats.sort_values("condition_id", kind="stable", ignore_index=True)
     if feats.empty:
         feats = pd.DataFrame({"condition_id": np.array([], dtype=np.int64)})
     overlap = [c for c in conds.columns if c in feats.columns and c != "condition_id"]

@@ -1,18 +1,47 @@
 """Time stepping: the one owner of dt, tstop, celsius, v_init and the integrator.
 
 Every condition calls :func:`run` with its own :class:`RunSettings`, which sets NEURON's
-globals afresh, so nothing leaks from one condition to the next or differs between the
-main process and a worker.
+globals afresh (dt, tstop, celsius, the integrator, the Random123 global index), so
+nothing leaks from one condition to the next or differs between the main process, a
+worker process and an MPI rank.
+
+Two engines run the same model: NEURON itself (default) and CoreNEURON (online mode,
+``pc.psolve``), chosen per process with :func:`use_coreneuron` (``--coreneuron`` on the
+command line, or ``MGNEURON_CORENEURON=1``). Protocols do not change: :func:`run` and
+:func:`record` hide the differences (CoreNEURON records every time step only, so a
+sampled recording is taken every step and thinned to NEURON's samples after the run;
+callbacks at given times run between successive ``psolve`` segments instead of inside
+``CVode.event``).
+
+Long recordings can be streamed to HDF5 in chunks during the run
+(:class:`StreamingRecorder`), so memory is bounded by the chunk, not the run length.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["RunSettings", "run", "record", "sample_interval"]
+__all__ = [
+    "RunSettings",
+    "run",
+    "record",
+    "sample_interval",
+    "use_coreneuron",
+    "coreneuron_active",
+    "StreamingRecorder",
+    "n_samples",
+]
+
+# Process-level engine choice (None: read $MGNEURON_CORENEURON). Python state, not h state.
+_ENGINE: dict[str, bool | None] = {"coreneuron": None}
+# CoreNEURON only: vectors recorded every step that run() thins to their interval.
+_THIN: list[tuple[object, float]] = []
 
 
 @dataclass(frozen=True)
@@ -30,7 +59,11 @@ class RunSettings:
     v_init : float
         Initial membrane potential (mV). Default -70.
     cvode : bool
-        Use the variable-step integrator (CVODE) instead of fixed steps.
+        Use the variable-step integrator (CVODE) instead of fixed steps (NEURON engine only).
+    random123_globalindex : int
+        Global index of every Random123 stream (NMODL ``RANDOM`` variables, ``h.Random``
+        in Random123 mode). Set afresh for each condition so a worker process or MPI rank
+        draws the same numbers as a serial run. Default 0.
     """
 
     tstop: float
@@ -38,6 +71,7 @@ class RunSettings:
     celsius: float = 34.0
     v_init: float = -70.0
     cvode: bool = False
+    random123_globalindex: int = 0
 
     def __post_init__(self) -> None:
         from mgneuron.errors import ProtocolError
@@ -46,6 +80,30 @@ class RunSettings:
             raise ProtocolError(f"tstop must be a positive number of ms, got {self.tstop}")
         if not (np.isfinite(self.dt) and 0 < self.dt <= self.tstop):
             raise ProtocolError(f"dt must be in (0, tstop] ms, got {self.dt}")
+        if int(self.random123_globalindex) < 0:
+            raise ProtocolError("random123_globalindex must be >= 0")
+
+
+# -- engine -------------------------------------------------------------------------------
+
+
+def use_coreneuron(enable: bool = True) -> None:
+    """Run every later :func:`run` of this process with CoreNEURON (or with NEURON).
+
+    Also exported as ``MGNEURON_CORENEURON`` so worker processes started afterwards (and
+    :func:`mgneuron.mechanisms.load`) follow. The mechanisms must be built for CoreNEURON:
+    call this before the first model is built, or the NEURON-only library is loaded.
+    """
+    _ENGINE["coreneuron"] = bool(enable)
+    os.environ["MGNEURON_CORENEURON"] = "1" if enable else "0"
+
+
+def coreneuron_active() -> bool:
+    """Whether :func:`run` uses CoreNEURON in this process."""
+    flag = _ENGINE["coreneuron"]
+    if flag is None:
+        return os.environ.get("MGNEURON_CORENEURON", "0") == "1"
+    return flag
 
 
 def _apply(settings: RunSettings) -> None:
@@ -59,12 +117,22 @@ def _apply(settings: RunSettings) -> None:
     h.celsius = settings.celsius
     h.tstop = settings.tstop
     h.CVode().active(1 if settings.cvode else 0)
+    h.Random().Random123_globalindex(int(settings.random123_globalindex))
+
+
+def n_samples(tstop: float, interval: float) -> int:
+    """Number of samples NEURON's ``Vector.record(ref, interval)`` takes over [0, tstop).
+
+    Samples fall at ``k * interval`` for ``k * interval < tstop``; the event at tstop
+    itself is not delivered by ``continuerun``.
+    """
+    return int(math.ceil(tstop / interval - 1e-9))
 
 
 def run(
     settings: RunSettings,
     before_init: Callable[[], None] | None = None,
-    events: list[tuple[float, Callable[[], None]]] | None = None,
+    events: Sequence[tuple[float, Callable[[], None]]] | None = None,
 ) -> None:
     """Initialise and integrate to ``settings.tstop``.
 
@@ -74,17 +142,103 @@ def run(
     before_init : callable, optional
         Called after the globals are set and before ``finitialize`` (e.g. to apply the bath).
     events : list of (t_ms, callable), optional
-        Callbacks scheduled with ``CVode.event`` after initialisation (progress, streaming).
+        Callbacks at given simulated times (progress, streaming). With NEURON they are
+        ``CVode.event`` callbacks scheduled after initialisation; with CoreNEURON the run
+        is split into ``psolve`` segments and each callback runs at the end of its
+        segment. A callback must not schedule further events itself.
     """
     from neuron import h
 
+    from mgneuron import progress
+
+    cn = coreneuron_active()
+    if cn and settings.cvode:
+        from mgneuron.errors import ProtocolError
+
+        raise ProtocolError(
+            "CoreNEURON integrates with a fixed time step only; run without --coreneuron "
+            "or with cvode=False"
+        )
     _apply(settings)
     if before_init is not None:
         before_init()
-    h.finitialize(settings.v_init)
-    for t, fn in events or []:
-        h.CVode().event(t, fn)
-    h.continuerun(settings.tstop)
+    bar_events, bar_close = progress.time_events(settings.tstop)
+    todo = sorted(list(events or []) + bar_events, key=lambda e: e[0])
+    try:
+        if cn:
+            _run_coreneuron(settings, todo)
+        else:
+            h.finitialize(settings.v_init)
+            cvode = h.CVode()
+            for t, fn in todo:
+                cvode.event(t, fn)
+            h.continuerun(settings.tstop)
+    finally:
+        bar_close()
+        thin = list(_THIN)
+        _THIN.clear()
+    if cn:
+        _thin_recordings(thin, settings)
+
+
+def _run_coreneuron(settings: RunSettings, todo) -> None:
+    from neuron import coreneuron, h
+
+    _prepare_coreneuron()
+    pc = h.ParallelContext()
+    h.CVode().cache_efficient(1)
+    coreneuron.enable = True
+    coreneuron.verbose = 0
+    try:
+        # CoreNEURON needs a positive minimum NetCon delay between ranks; with no
+        # inter-rank connections this only caps the integration interval.
+        pc.set_maxstep(10)
+        h.finitialize(settings.v_init)
+        for t, fn in todo:
+            if t >= settings.tstop:
+                continue
+            if t > h.t:
+                pc.psolve(t)
+            fn()
+        pc.psolve(settings.tstop)
+    finally:
+        coreneuron.enable = False
+
+
+def _prepare_coreneuron() -> None:
+    """Point CoreNEURON at the loaded library and refuse mechanisms it would abort on."""
+    from mgneuron.errors import MechanismError
+    from mgneuron.mechanisms import loaded
+
+    lib = loaded()
+    corelib = None
+    if lib is not None:
+        corelib = lib.library.parent / "libcorenrnmech.so"
+    if lib is None or not lib.coreneuron or not corelib.exists():
+        raise MechanismError(
+            "CoreNEURON needs the mechanisms built for it, but this process loaded the "
+            "NEURON-only build; use --coreneuron (or mgneuron.simulation.use_coreneuron() / "
+            "MGNEURON_CORENEURON=1) before the first model is built"
+        )
+    os.environ["CORENEURONLIB"] = str(corelib)
+    from mgneuron.parallel import check_coreneuron_model
+
+    check_coreneuron_model()
+
+
+def _thin_recordings(thin, settings: RunSettings) -> None:
+    from mgneuron.errors import ProtocolError
+
+    for vec, interval in thin:
+        stride = interval / settings.dt
+        if abs(stride - round(stride)) > 1e-6:
+            raise ProtocolError(
+                f"with CoreNEURON a recording interval must be a whole number of time steps; "
+                f"{interval} ms is not a multiple of dt = {settings.dt} ms"
+            )
+        raw = vec.as_numpy()
+        kept = np.array(raw[:: int(round(stride))][: n_samples(settings.tstop, interval)])
+        vec.from_python(kept)
 
 
 def sample_interval(settings: RunSettings, every: float | None = None) -> float:
@@ -95,9 +249,154 @@ def sample_interval(settings: RunSettings, every: float | None = None) -> float:
 
 
 def record(ref, interval: float):
-    """Record a NEURON range-variable reference (``seg._ref_v``) every ``interval`` ms."""
+    """Record a NEURON range-variable reference (``seg._ref_v``) every ``interval`` ms.
+
+    The samples are NEURON's ``Vector.record(ref, interval)`` samples with either engine.
+    """
     from neuron import h
 
     vec = h.Vector()
-    vec.record(ref, interval)
+    if coreneuron_active():
+        vec.record(ref)  # CoreNEURON only records every step
+        _THIN.append((vec, float(interval)))
+    else:
+        vec.record(ref, interval)
     return vec
+
+
+# -- streaming ----------------------------------------------------------------------------
+
+
+class StreamingRecorder:
+    """Record many variables and write them to HDF5 in chunks while the run goes on.
+
+    Each reference is recorded every time step into a NEURON Vector (the cheap,
+    per-step copy that both engines support); every ``chunk_ms`` of simulated time a
+    callback thins the block to ``interval``, appends it to a temporary HDF5 report
+    and empties the Vectors, so memory holds one chunk, whatever the run length. The
+    finished report is handed to the results writer, which copies it into the results
+    file (chunk by chunk) and deletes the temporary file; this works the same in the
+    main process, in worker processes and on MPI ranks.
+
+    Parameters
+    ----------
+    refs : sequence
+        NEURON references to record (``seg._ref_v`` ...), one report column each.
+    settings : RunSettings
+        The run's settings (dt, tstop).
+    interval : float
+        Sampling interval (ms); a whole number of time steps.
+    chunk_ms : float
+        Simulated time between flushes (ms). Memory per chunk is about
+        ``len(refs) * chunk_ms / dt * 8`` bytes.
+    node_ids, element_ids, index_pointers : array-like
+        SONATA mapping of the columns (see :class:`mgneuron.results.Report`).
+    variable, units : str
+        Name and units of the recorded variable.
+    element_labels : list of str, optional
+        Readable location of each column.
+    directory : path, optional
+        Where the temporary report lives; default ``$MGNEURON_STREAM_DIR`` (set by the
+        runner to the results file's folder) or the system temporary folder.
+
+    Examples
+    --------
+    >>> rec = StreamingRecorder([seg._ref_v for seg in segs], settings, 0.1, 100.0,
+    ...                         node_ids=[0], element_ids=range(len(segs)))
+    >>> run(settings, events=rec.events())
+    >>> report = rec.finish()   # put it in ConditionResult.reports
+    """
+
+    def __init__(
+        self,
+        refs: Sequence,
+        settings: RunSettings,
+        interval: float,
+        chunk_ms: float = 100.0,
+        *,
+        node_ids,
+        element_ids,
+        index_pointers=None,
+        variable: str = "v",
+        units: str = "mV",
+        element_labels: list[str] | None = None,
+        directory: str | os.PathLike | None = None,
+    ) -> None:
+        from neuron import h
+
+        from mgneuron.errors import ProtocolError
+        from mgneuron.results import ReportFile
+
+        stride = interval / settings.dt
+        if interval < settings.dt or abs(stride - round(stride)) > 1e-6:
+            raise ProtocolError(
+                f"streaming interval {interval} ms must be a whole number of steps of "
+                f"dt = {settings.dt} ms"
+            )
+        if not chunk_ms > 0:
+            raise ProtocolError(f"chunk_ms must be > 0, got {chunk_ms}")
+        self.settings = settings
+        self.interval = float(interval)
+        self.stride = int(round(stride))
+        self.chunk_ms = float(chunk_ms)
+        self.n_total = n_samples(settings.tstop, interval)
+        self._consumed = 0  # raw (per-step) samples handed over so far
+        self._written = 0
+        self._vecs = []
+        for ref in refs:
+            vec = h.Vector()
+            vec.record(ref)
+            self._vecs.append(vec)
+        if directory is None:
+            directory = os.environ.get("MGNEURON_STREAM_DIR") or None
+        self._file = ReportFile(
+            len(self._vecs),
+            node_ids=node_ids,
+            element_ids=element_ids,
+            index_pointers=index_pointers,
+            variable=variable,
+            units=units,
+            element_labels=element_labels,
+            directory=Path(directory) if directory else None,
+            chunk_rows=max(1, int(round(chunk_ms / interval))),
+        )
+        self.peak_block_bytes = 0
+
+    def events(self) -> list[tuple[float, Callable[[], None]]]:
+        """The flush callbacks to pass to :func:`run` (one every ``chunk_ms``)."""
+        times = np.arange(self.chunk_ms, self.settings.tstop, self.chunk_ms)
+        return [(float(t), self.flush) for t in times]
+
+    def flush(self) -> None:
+        """Move what the Vectors hold into the report and empty them."""
+        if not self._vecs:
+            return
+        n_raw = len(self._vecs[0])
+        if n_raw == 0:
+            return
+        # Rows of this block that fall on the sampling grid (k * stride overall).
+        first = (-self._consumed) % self.stride
+        idx = np.arange(first, n_raw, self.stride)
+        idx = idx[: max(0, self.n_total - self._written)]
+        block = np.empty((len(idx), len(self._vecs)), dtype=np.float32)
+        for j, vec in enumerate(self._vecs):
+            block[:, j] = vec.as_numpy()[idx]
+            vec.resize(0)
+        self.peak_block_bytes = max(self.peak_block_bytes, n_raw * len(self._vecs) * 8)
+        self._consumed += n_raw
+        if len(idx):
+            self._file.append(block)
+            self._written += len(idx)
+
+    def finish(self):
+        """Flush the rest, close the temporary file and return the streamed report.
+
+        Returns
+        -------
+        mgneuron.results.StreamedReport
+        """
+        self.flush()
+        for vec in self._vecs:
+            vec.play_remove()
+        self._vecs = []
+        return self._file.close(time=(0.0, self._written * self.interval, self.interval))
