@@ -68,7 +68,10 @@ Defaults and their sources
 Reference bath: 1 mM Mg, 2 mM Ca (``mg_ref_mM``, ``ca_ref_mM``); the shift is zero there.
 The NMODL instances cache their shift and recompute it only when [Mg]o, [Ca]o, celsius or
 the parameters (through the GLOBAL ``screening_epoch``, which :func:`configure` increments)
-change, so a run pays a few comparisons per channel and step.
+change, so a run pays a few comparisons per channel and step: measured on a
+Hodgkin-Huxley channel reading mgo/cao, 125-127 ns per segment and step with the shift vs
+124 ns without it (+1-3 %); a recomputation (one Grahame solve, bracketed Newton, warm
+started from the last solution) costs 0.2-0.3 us.
 """
 
 from __future__ import annotations
