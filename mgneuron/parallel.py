@@ -369,20 +369,25 @@ def run_workers(cls, tasks: Mapping[int, dict], workers: int) -> Iterator[tuple]
     ex = pool(workers)
     try:
         while pending or inflight:
-            while pending and len(inflight) < workers:
-                cid, p = pending.pop(0)
-                inflight[ex.submit(_task, cls, p, cid)] = (cid, p)
-            done, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)
             broken = False
-            for fut in done:
-                cid, p = inflight.pop(fut)
+            while pending and len(inflight) < workers:
                 try:
-                    out = fut.result()
-                except BrokenProcessPool:
-                    suspects.append((cid, p))
+                    fut = ex.submit(_task, cls, pending[0][1], pending[0][0])
+                except BrokenProcessPool:  # a worker died since the last wait
                     broken = True
-                    continue
-                yield _unwrap(out)
+                    break
+                inflight[fut] = pending.pop(0)
+            if not broken:
+                done, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    cid, p = inflight.pop(fut)
+                    try:
+                        out = fut.result()
+                    except BrokenProcessPool:
+                        suspects.append((cid, p))
+                        broken = True
+                        continue
+                    yield _unwrap(out)
             if broken:
                 suspects.extend(inflight.values())
                 inflight.clear()
@@ -560,7 +565,7 @@ def run_from_args(cls, args: argparse.Namespace, overrides: dict, sweep: dict) -
 
     Returns the output path on rank 0 (or without MPI) and None on other MPI ranks.
     """
-    return run(
+    path = run(
         cls,
         args.out,
         sweep=sweep,
@@ -571,6 +576,18 @@ def run_from_args(cls, args: argparse.Namespace, overrides: dict, sweep: dict) -
         quiet=getattr(args, "quiet", False),
         **overrides,
     )
+    if path is not None:
+        from mgneuron.results import read_attrs
+
+        attrs = read_attrs(path)
+        n_failed, n = int(attrs.get("n_failed", 0)), int(attrs.get("n_conditions", 0))
+        if n_failed:
+            print(
+                f"warning: {n_failed} of {n} conditions failed; their errors are in the "
+                f"conditions table (mgneuron info {path})",
+                file=sys.stderr,
+            )
+    return path
 
 
 # -- CoreNEURON ---------------------------------------------------------------------------

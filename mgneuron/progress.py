@@ -32,6 +32,18 @@ def interactive(quiet: bool = False) -> bool:
         return False
 
 
+def _size() -> dict[str, int]:
+    """Terminal columns and rows for the bars (80 x 24 when the terminal reports 0 x 0,
+    as a bare pseudo-terminal does; tqdm would then draw nothing)."""
+    import os
+
+    try:
+        cols, rows = os.get_terminal_size(sys.stderr.fileno())
+    except (AttributeError, ValueError, OSError):
+        cols, rows = 0, 0
+    return {"ncols": cols if cols > 0 else 80, "nrows": rows if rows > 0 else 24}
+
+
 def condition_bar(total: int, initial: int = 0, desc: str = "", quiet: bool = False):
     """A bar over conditions, or None when bars are off.
 
@@ -50,24 +62,32 @@ def condition_bar(total: int, initial: int = 0, desc: str = "", quiet: bool = Fa
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, desc=desc, unit="cond", position=0)
+    return tqdm(total=total, initial=initial, desc=desc, unit="cond", position=0, **_size())
 
 
 @contextmanager
-def simulated_time(enabled: bool, ticks: int = 100, delay_s: float = 1.0) -> Iterator[None]:
+def simulated_time(
+    enabled: bool, ticks: int | None = None, delay_s: float | None = None
+) -> Iterator[None]:
     """Turn the simulated-time bar on (or off) for the runs inside the block.
 
     Parameters
     ----------
     enabled : bool
         Draw a bar over simulated time for every :func:`mgneuron.simulation.run`.
-    ticks : int
-        Updates per run (callbacks at ``tstop / ticks`` intervals).
-    delay_s : float
-        Wall time (s) a run must last before its bar appears.
+    ticks : int, optional
+        Updates per run (callbacks at ``tstop / ticks`` intervals); default 100 or the
+        value of an enclosing block.
+    delay_s : float, optional
+        Wall time (s) a run must last before its bar appears; default 1 s or the value
+        of an enclosing block.
     """
     old = dict(_TIME_BAR)
-    _TIME_BAR.update(enabled=bool(enabled), ticks=int(ticks), delay_s=float(delay_s))
+    _TIME_BAR["enabled"] = bool(enabled)
+    if ticks is not None:
+        _TIME_BAR["ticks"] = int(ticks)
+    if delay_s is not None:
+        _TIME_BAR["delay_s"] = float(delay_s)
     try:
         yield
     finally:
@@ -93,6 +113,7 @@ def time_events(tstop: float) -> tuple[list[tuple[float, Callable[[], None]]], C
         position=1,
         leave=False,
         delay=_TIME_BAR["delay_s"],
+        **_size(),
         bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} ms [{elapsed}<{remaining}]",
     )
     state = {"t": 0.0}

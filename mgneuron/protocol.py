@@ -311,8 +311,10 @@ def execute_condition(
     from neuron import h
 
     from mgneuron.mechanisms import require
+    from mgneuron.simulation import reset_globals
 
     require()
+    reset_globals()  # every condition starts from a fresh process's NEURON globals
     start = time.perf_counter()
     p = dict(params)
     p["condition_id"] = condition_id

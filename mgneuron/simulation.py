@@ -8,9 +8,9 @@ worker process and an MPI rank.
 Two engines run the same model: NEURON itself (default) and CoreNEURON (online mode,
 ``pc.psolve``), chosen per process with :func:`use_coreneuron` (``--coreneuron`` on the
 command line, or ``MGNEURON_CORENEURON=1``). Protocols do not change: :func:`run` and
-:func:`record` hide the differences (CoreNEURON records every time step only, so a
-sampled recording is taken every step and thinned to NEURON's samples after the run;
-callbacks at given times run between successive ``psolve`` segments instead of inside
+:func:`record` hide the differences (CoreNEURON records every time step only, so every
+recording is taken every step and thinned to its interval after the run; callbacks at
+given times run between successive ``psolve`` segments instead of inside
 ``CVode.event``).
 
 Long recordings can be streamed to HDF5 in chunks during the run
@@ -36,6 +36,7 @@ __all__ = [
     "coreneuron_active",
     "StreamingRecorder",
     "n_samples",
+    "reset_globals",
 ]
 
 # Process-level engine choice (None: read $MGNEURON_CORENEURON). Python state, not h state.
@@ -120,13 +121,29 @@ def _apply(settings: RunSettings) -> None:
     h.Random().Random123_globalindex(int(settings.random123_globalindex))
 
 
-def n_samples(tstop: float, interval: float) -> int:
-    """Number of samples NEURON's ``Vector.record(ref, interval)`` takes over [0, tstop).
+# NEURON's values in a fresh process (a worker process or MPI rank starts with these).
+_FRESH = {"dt": 0.025, "steps_per_ms": 40.0, "celsius": 6.3, "tstop": 5.0, "v_init": -65.0}
 
-    Samples fall at ``k * interval`` for ``k * interval < tstop``; the event at tstop
-    itself is not delivered by ``continuerun``.
+
+def reset_globals() -> None:
+    """Put NEURON's globals back to a fresh process's values.
+
+    The runner calls it before every condition, so a condition sees the same globals
+    while it builds its model (before :func:`run` sets its own) in the main process, in
+    a worker process and on an MPI rank: dt, steps_per_ms, celsius, tstop, v_init, the
+    integrator (fixed step) and the Random123 global index (0).
     """
-    return int(math.ceil(tstop / interval - 1e-9))
+    from neuron import h
+
+    for name, value in _FRESH.items():
+        setattr(h, name, value)
+    h.CVode().active(0)
+    h.Random().Random123_globalindex(0)
+
+
+def n_samples(tstop: float, interval: float) -> int:
+    """Number of samples of a recording every ``interval`` ms over [0, tstop] (both ends)."""
+    return int(math.floor(tstop / interval + 1e-6)) + 1
 
 
 def run(
@@ -167,6 +184,15 @@ def run(
     try:
         if cn:
             _run_coreneuron(settings, todo)
+        elif _distributed():
+            # One model over several MPI ranks: ParallelContext's solver exchanges spikes.
+            pc = h.ParallelContext()
+            pc.set_maxstep(10)
+            h.finitialize(settings.v_init)
+            cvode = h.CVode()
+            for t, fn in todo:
+                cvode.event(t, fn)
+            pc.psolve(settings.tstop)
         else:
             h.finitialize(settings.v_init)
             cvode = h.CVode()
@@ -177,8 +203,13 @@ def run(
         bar_close()
         thin = list(_THIN)
         _THIN.clear()
-    if cn:
-        _thin_recordings(thin, settings)
+    _thin_recordings(thin, settings)
+
+
+def _distributed() -> bool:
+    from mgneuron.parallel import rank_info
+
+    return rank_info().nhost > 1
 
 
 def _run_coreneuron(settings: RunSettings, todo) -> None:
@@ -230,15 +261,17 @@ def _thin_recordings(thin, settings: RunSettings) -> None:
     from mgneuron.errors import ProtocolError
 
     for vec, interval in thin:
+        interval = max(interval, settings.dt)
         stride = interval / settings.dt
         if abs(stride - round(stride)) > 1e-6:
             raise ProtocolError(
-                f"with CoreNEURON a recording interval must be a whole number of time steps; "
-                f"{interval} ms is not a multiple of dt = {settings.dt} ms"
+                f"a recording interval must be a whole number of time steps; {interval} ms "
+                f"is not a multiple of dt = {settings.dt} ms (see sample_interval)"
             )
+        n = n_samples(settings.tstop, interval)
         raw = vec.as_numpy()
-        kept = np.array(raw[:: int(round(stride))][: n_samples(settings.tstop, interval)])
-        vec.from_python(kept)
+        if stride > 1.5 or len(raw) > n:
+            vec.from_python(np.array(raw[:: int(round(stride))][:n]))
 
 
 def sample_interval(settings: RunSettings, every: float | None = None) -> float:
@@ -251,16 +284,18 @@ def sample_interval(settings: RunSettings, every: float | None = None) -> float:
 def record(ref, interval: float):
     """Record a NEURON range-variable reference (``seg._ref_v``) every ``interval`` ms.
 
-    The samples are NEURON's ``Vector.record(ref, interval)`` samples with either engine.
+    The Vector receives every time step during the run (the one recording mode both
+    NEURON and CoreNEURON support, and cheaper than one event per sample), and
+    :func:`run` thins it to ``t = 0, interval, 2 interval, ... <= tstop`` at the end
+    (:func:`n_samples` values). ``interval`` must be a whole number of time steps
+    (:func:`sample_interval` rounds it). For long recordings of many variables use
+    :class:`StreamingRecorder`, which keeps only one chunk in memory.
     """
     from neuron import h
 
     vec = h.Vector()
-    if coreneuron_active():
-        vec.record(ref)  # CoreNEURON only records every step
-        _THIN.append((vec, float(interval)))
-    else:
-        vec.record(ref, interval)
+    vec.record(ref)
+    _THIN.append((vec, float(interval)))
     return vec
 
 
