@@ -335,12 +335,14 @@ class EventDriver:
 
     The events are queued by an ``FInitializeHandler`` at every ``finitialize``, so the
     same model can be run again (another condition, another trial) without rebuilding.
-    Keep the driver alive as long as the model runs.
+    Set ``enabled = False`` to queue nothing at the next initialisations (e.g. to run the
+    same model without this input). Keep the driver alive as long as the model runs.
     """
 
     def __init__(self) -> None:
         from neuron import h
 
+        self.enabled = True
         self._netcons: list = []
         self._times: list[np.ndarray] = []
         # The handler must not hold the driver strongly: a Python -> hoc -> Python cycle
@@ -395,6 +397,8 @@ class EventDriver:
         return int(sum(len(t) for t in self._times))
 
     def _queue(self) -> None:
+        if not self.enabled:
+            return
         for nc, times in zip(self._netcons, self._times, strict=True):
             for t in times:
                 nc.event(t)

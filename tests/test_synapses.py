@@ -121,7 +121,8 @@ def test_instantiate_sets_every_parameter(h):
 
 def test_event_driver_times_rerun_and_cleanup(h):
     """Events arrive at the train's times (conductance rises in the next step); a second
-    run gives the same trace; dropping the model leaves no section behind."""
+    run gives the same trace; a disabled driver delivers nothing; dropping the model leaves
+    no section behind."""
     sec = h.Section(name="drv")
     sec.L = sec.diam = 10
     vc = clamp(h, sec, -70.0)
@@ -143,6 +144,9 @@ def test_event_driver_times_rerun_and_cleanup(h):
     assert g1.max() == pytest.approx(2.0 * 0.001 * 0.5, rel=2e-3)  # weight * gmax * U
     run(settings)
     assert np.array_equal(np.array(g), g1)
+    driver.enabled = False
+    run(settings)
+    assert not np.array(g).any()
     del syn, driver, vc, sec, g, t
     gc.collect()
     assert not list(h.allsec())
@@ -244,3 +248,71 @@ def test_gaba_reverses_at_e_gaba(h):
     at_m40 = _gaba_run(h, 1.0, True, v_hold=-40.0)[0]
     assert np.abs(at_rev).max() < 1e-9
     assert at_m40.max() > 1e-3  # clamp supplies positive current against an outward IPSC
+
+
+# ----------------------------------------------------------------- the inhibition_mg protocol
+
+INH_ARGS = ["--morphology", "ball_and_stick", "--n-exc", "40", "--n-inh", "16",
+            "--tstop", "300", "--t-transient", "50"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def inhibition_file(tmp_path_factory):
+    """`mgneuron run inhibition_mg` on the shipped ball-and-stick (fast), Mg 1 and 2.5 mM."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("inh") / "inhibition_mg.h5"
+    res = subprocess.run(
+        [sys.executable, "-m", "mgneuron.cli", "run", "inhibition_mg", "--mg", "1,2.5",
+         *INH_ARGS, "--out", str(out), "--quiet"],
+        capture_output=True, text=True, cwd=out.parent, check=False,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    return out
+
+
+def test_inhibition_protocol_writes_complete_file(inhibition_file):
+    from mgneuron.results import read_attrs, read_features, read_spikes, read_traces
+
+    assert read_attrs(inhibition_file)["status"] == "complete"
+    df = read_features(inhibition_file)
+    assert list(df["mg_mM"]) == [1.0, 2.5]
+    for col in ("mg_mM", "rate_hz", "ei_ratio", "ipsp_mV", "v_rest_mV", "g_exc_nS", "g_inh_nS"):
+        assert df[col].notna().all(), col
+    assert (df["ipsp_mV"] > 0).all() and (df["rate_hz"] >= 0).all()
+    assert len(read_traces(inhibition_file, condition_id=1)) > 0
+    spikes = read_spikes(inhibition_file)
+    assert len(spikes) >= df["n_spikes"].sum()  # the file also holds transient spikes
+
+
+def test_inhibition_protocol_bath_dependence(inhibition_file):
+    """The file's synapse values follow the formulas: GABA-A modulation 1 / 1.0625,
+    release probabilities U f_DR (U = 0.5 and 0.25); E/I ratio = g_exc / g_inh; more Mg
+    gives less excitation relative to inhibition (NMDA block and release both fall)."""
+    from mgneuron.release import dodge_rahamimoff_factor
+    from mgneuron.results import read_features
+
+    df = read_features(inhibition_file).sort_values("mg_mM")
+    np.testing.assert_allclose(df["gaba_mg_mod"], [1.0, 1.0625], rtol=1e-12)
+    f = dodge_rahamimoff_factor(2.0, df["mg_mM"].to_numpy())
+    np.testing.assert_allclose(df["glu_release_prob"], 0.5 * f, rtol=1e-12)
+    np.testing.assert_allclose(df["gaba_release_prob"], 0.25 * f, rtol=1e-12)
+    np.testing.assert_allclose(df["ei_ratio"], df["g_exc_nS"] / df["g_inh_nS"], rtol=1e-9)
+    assert (np.diff(df["ei_ratio"]) < 0).all()
+    assert (np.diff(df["rate_hz"]) <= 0).all()
+
+
+def test_inhibition_modulation_off_is_neutral_at_1mM(inhibition_file, tmp_path):
+    """With --mg-modulation 0 the 1 mM condition reproduces the file's features exactly."""
+    from mgneuron.protocol import run_protocol
+    from mgneuron.results import read_features
+
+    out = run_protocol(
+        "inhibition_mg", tmp_path / "off.h5", quiet=True, mg=1.0, mg_modulation=False,
+        morphology="ball_and_stick", n_exc=40, n_inh=16, tstop=300.0, t_transient=50.0,
+    )  # fmt: skip
+    off = read_features(out).iloc[0]
+    on = read_features(inhibition_file).set_index("mg_mM").loc[1.0]
+    for col in ("rate_hz", "ei_ratio", "ipsp_mV", "g_exc_nS", "g_inh_nS", "v_rest_mV"):
+        assert off[col] == on[col], col

@@ -1,0 +1,350 @@
+"""Excitation and GABA-A inhibition of a pyramidal cell vs [Mg]o.
+
+Methods
+-------
+A pyramidal cell (default: mgneuron's stylized layer-5 pyramid with the Mainen & Sejnowski
+1996 active set; ``--morphology`` / ``--biophysics`` swap either) sits in a bath of the
+given [Mg]o and [Ca]o. It carries ``n_exc`` excitatory ``GluSynMg`` synapses (AMPA + NMDA)
+at random dendritic sites (``exc_region``, length-weighted) and ``n_inh`` inhibitory
+``GabaASynMg`` synapses, a fraction ``inh_soma_fraction`` on the soma and the rest at
+random sites of ``inh_region`` (proximal dendrites by default). Both share the release
+model of ``mechanisms/release.inc``: [Ca]o and [Mg]o set every synapse's baseline release
+probability (Dodge & Rahamimoff 1967); [Mg]o also blocks NMDA receptors (Jahr & Stevens
+1990) and scales the GABA-A conductance (saturating, 1 at 1 mM; ``--mg-modulation 0``
+switches it off).
+
+Each condition runs two simulations of the same cell:
+
+1. **IPSP**: no background input. A control run, and a run in which every inhibitory
+   synapse receives one spike at ``t_ipsp``; ``ipsp_mV`` is the largest difference
+   control - volley in the ``ipsp_window`` after it (positive mV: hyperpolarising), with
+   ``v_rest_mV`` the control potential at ``t_ipsp``. A cell that fires without input
+   (``spontaneous_hz`` > 0, e.g. from surface-charge hyperexcitability in Mg-free baths)
+   and spikes near the volley has no defined IPSP: ``ipsp_mV`` is NaN then.
+2. **Background**: every synapse receives an independent Poisson train (``rate_exc_hz``,
+   ``rate_inh_hz``) for ``tstop`` ms. ``rate_hz`` is the somatic firing rate (upward
+   crossings of -20 mV) after ``t_transient``; ``ei_ratio`` is the mean total excitatory
+   conductance (AMPA + unblocked NMDA) over the mean total inhibitory conductance in that
+   window, with both means as ``g_exc_nS`` and ``g_inh_nS``.
+
+The input is the same in every condition: synapse sites, spike trains (numpy
+``SeedSequence(seed)``) and, in the stochastic mode, the Random123 release streams
+(seed, 0, synapse index) do not depend on the bath, so differences between conditions are
+due to [Mg]o and [Ca]o only.
+
+Features: ``mg_mM, rate_hz, ei_ratio, ipsp_mV`` and ``ca_mM, v_rest_mV, spontaneous_hz,
+g_exc_nS, g_inh_nS, n_spikes, glu_release_prob, gaba_release_prob, gaba_mg_mod``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from mgneuron.environment import PRESETS, Environment
+from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main
+from mgneuron.release import RELEASE_MODELS
+from mgneuron.results import Report, Spikes
+from mgneuron.simulation import RunSettings, record, run, sample_interval
+from mgneuron.synapses import (
+    GABA_RELEASE,
+    GLU_RELEASE,
+    EventDriver,
+    SpikeTrain,
+    gabaergic,
+    glutamatergic,
+    instantiate,
+    poisson_trains,
+)
+
+PRESET_MG = tuple(sorted({env.mg_mM for env in PRESETS.values()}))
+SPIKE_THRESHOLD_MV = -20.0
+
+
+class InhibitionMg(Protocol):
+    """Firing, E/I conductance ratio and IPSP of a pyramidal cell vs the [Mg]o presets."""
+
+    name = "inhibition_mg"
+    title = "Excitatory and GABA-A inhibitory input to a pyramidal cell vs [Mg]o"
+    params = (
+        Param(
+            "mg_mM",
+            PRESET_MG,
+            "mM",
+            "[Mg]o (default: the bath presets)",
+            float,
+            grid=True,
+            flag="--mg",
+            aliases=("mg",),
+            minimum=0.0,
+        ),
+        Param("ca_mM", 2.0, "mM", "[Ca]o", float, aliases=("ca",), minimum=0.0),
+        Param(
+            "morphology", "", "", "SWC/ASC file or shipped name (default: stylized L5 pyramid)", str
+        ),
+        Param("biophysics", "pyramidal", "", "biophysics set name or JSON file", str),
+        Param("n_exc", 200, "", "excitatory synapses", int, minimum=0),
+        Param("n_inh", 60, "", "inhibitory synapses", int, minimum=0),
+        Param(
+            "exc_region",
+            "dendrite",
+            "",
+            "location rule of the excitatory synapses (random sites are drawn from it)",
+            str,
+        ),
+        Param(
+            "inh_region",
+            "dendrite:0-150um",
+            "",
+            "location rule of the dendritic inhibitory synapses",
+            str,
+        ),
+        Param(
+            "inh_soma_fraction",
+            0.3,
+            "",
+            "fraction of inhibitory synapses on the soma",
+            float,
+            minimum=0.0,
+        ),
+        Param("rate_exc_hz", 10.0, "Hz", "Poisson rate per excitatory synapse", float, minimum=0.0),
+        Param("rate_inh_hz", 10.0, "Hz", "Poisson rate per inhibitory synapse", float, minimum=0.0),
+        Param(
+            "gmax_exc_uS",
+            0.001,
+            "uS",
+            "AMPA peak conductance of a full release",
+            float,
+            minimum=0.0,
+        ),
+        Param("nmda_ratio", 0.5, "", "NMDA/AMPA peak conductance ratio", float, minimum=0.0),
+        Param(
+            "gmax_inh_uS",
+            0.002,
+            "uS",
+            "GABA-A peak conductance of a full release at 1 mM Mg",
+            float,
+            minimum=0.0,
+        ),
+        Param("e_gaba", -75.0, "mV", "GABA-A reversal potential", float),
+        Param("mg_modulation", True, "", "[Mg]o modulates the GABA-A conductance", bool),
+        Param(
+            "release_model",
+            "dodge_rahamimoff",
+            "",
+            "bath scaling of release (both synapse types)",
+            str,
+            choices=tuple(RELEASE_MODELS),
+        ),
+        Param("stochastic", False, "", "binomial release (5 sites per synapse)", bool),
+        Param(
+            "t_ipsp",
+            150.0,
+            "ms",
+            "time of the inhibitory volley in the IPSP run",
+            float,
+            minimum=1.0,
+        ),
+        Param("ipsp_window", 50.0, "ms", "IPSP search window after the volley", float, minimum=1.0),
+        Param("t_transient", 100.0, "ms", "start of the analysis window", float, minimum=0.0),
+        Param("celsius", 34.0, "degC", "temperature", float),
+        Param(
+            "record_every",
+            0.5,
+            "ms",
+            "sampling of stored traces and conductances",
+            float,
+            minimum=0.0,
+        ),
+    )
+    defaults = {"tstop": 1100.0}
+
+    @classmethod
+    def validate(cls, values):
+        from mgneuron.errors import ProtocolError
+
+        if values["t_transient"] >= values["tstop"]:
+            raise ProtocolError("inhibition_mg: t_transient must come before tstop")
+        if not 0.0 <= values["inh_soma_fraction"] <= 1.0:
+            raise ProtocolError("inhibition_mg: inh_soma_fraction must lie in [0, 1]")
+
+    def run_condition(self, p):
+        from mgneuron.cell import cell_spec
+        from mgneuron.locations import parse_location
+
+        seed = p["seed"]
+        bath = Environment(mg_mM=p["mg_mM"], ca_mM=p["ca_mM"], celsius=p["celsius"])
+
+        # 1. The cell.
+        cell = cell_spec(p["morphology"] or None, p["biophysics"]).build()
+
+        # 2. Synapse sites (rules drawn with the run's seed: the same in every condition).
+        exc_sites = _draw(cell, p["exc_region"], p["n_exc"], seed, parse_location)
+        n_soma = int(round(p["inh_soma_fraction"] * p["n_inh"]))
+        inh_sites = [cell.soma] * n_soma + _draw(
+            cell, p["inh_region"], p["n_inh"] - n_soma, seed + 1, parse_location
+        )
+
+        # 3. Synapses; Random123 release streams (seed, 0, index) for the stochastic mode.
+        glu = glutamatergic(
+            p["gmax_exc_uS"],
+            nmda_ratio=p["nmda_ratio"],
+            release=GLU_RELEASE.with_(
+                model=p["release_model"], stochastic=p["stochastic"], n_sites=5
+            ),
+        )
+        gaba = gabaergic(
+            p["gmax_inh_uS"],
+            e_gaba_mV=p["e_gaba"],
+            mg_modulation=p["mg_modulation"],
+            release=GABA_RELEASE.with_(
+                model=p["release_model"], stochastic=p["stochastic"], n_sites=5
+            ),
+        )
+        exc = [instantiate(glu, seg, seed, 0, k) for k, seg in enumerate(exc_sites)]
+        inh = [instantiate(gaba, seg, seed, 0, len(exc) + k) for k, seg in enumerate(inh_sites)]
+        cell.apply_environment(bath)  # after the synapses: they inserted the ions
+
+        # 4. Inputs: one synchronous inhibitory volley (IPSP run); Poisson trains
+        #    (background run), train k from SeedSequence(seed).spawn(...)[k].
+        volley = EventDriver()
+        for syn in inh:
+            volley.add(syn, SpikeTrain((p["t_ipsp"],)))
+        background = EventDriver()
+        trains_e = poisson_trains(len(exc), p["rate_exc_hz"], p["tstop"], seed)
+        trains_i = poisson_trains(len(inh), p["rate_inh_hz"], p["tstop"], seed + 1)
+        for syn, train in zip(exc + inh, trains_e + trains_i, strict=True):
+            background.add(syn, train)
+
+        # 5. IPSP: a quiet control run and a run with the volley; the IPSP is the largest
+        #    difference control - volley in the window after the volley. If the cell fires
+        #    in that window (spontaneous firing, e.g. in Mg-free baths), it is undefined.
+        soma = cell.soma
+        v_init = cell.v_init
+        t_ipsp, win = p["t_ipsp"], p["ipsp_window"]
+        ipsp_settings = RunSettings(
+            tstop=t_ipsp + win, dt=p["dt"], celsius=p["celsius"], v_init=v_init
+        )
+        background.enabled = False
+        quiet = {}
+        for name, on in (("control", False), ("volley", True)):
+            volley.enabled = on
+            v_vec = record(soma._ref_v, ipsp_settings.dt)
+            run(ipsp_settings, before_init=lambda: bath.apply(cell.sections))
+            quiet[name] = np.array(v_vec)  # a copy: the Vector is recorded again
+        tq = np.arange(len(quiet["control"])) * ipsp_settings.dt
+        k0 = int(round(t_ipsp / ipsp_settings.dt))
+        v_rest = float(quiet["control"][k0])
+        spont = _upward_crossings(tq, quiet["control"], SPIKE_THRESHOLD_MV)
+        fired = any(
+            (_upward_crossings(tq, quiet[n], SPIKE_THRESHOLD_MV) >= t_ipsp - 10.0).any()
+            for n in quiet
+        )
+        diff = quiet["control"][k0:] - quiet["volley"][k0:]
+        ipsp = float("nan") if fired else float(diff.max())
+
+        # 6. Background run: soma potential, spikes, summed conductances.
+        settings = RunSettings(tstop=p["tstop"], dt=p["dt"], celsius=p["celsius"], v_init=v_init)
+        every = sample_interval(settings, p["record_every"])
+        background.enabled, volley.enabled = True, False
+        v_vec = record(soma._ref_v, settings.dt)
+        ge = [record(s.pp._ref_g, every) for s in exc]
+        gi = [record(s.pp._ref_g, every) for s in inh]
+        run(settings, before_init=lambda: bath.apply(cell.sections))
+        v = np.asarray(v_vec)
+        t = np.arange(len(v)) * settings.dt
+        spikes = _upward_crossings(t, v, SPIKE_THRESHOLD_MV)
+        window = p["tstop"] - p["t_transient"]
+        n_spk = int((spikes >= p["t_transient"]).sum())
+        tg = np.arange(len(ge[0]) if ge else len(gi[0]) if gi else 0) * every
+        keep = tg >= p["t_transient"]
+        g_exc = float(np.sum([np.asarray(x)[keep] for x in ge], axis=0).mean()) if ge else 0.0
+        g_inh = float(np.sum([np.asarray(x)[keep] for x in gi], axis=0).mean()) if gi else 0.0
+
+        row = {
+            "mg_mM": p["mg_mM"],
+            "ca_mM": p["ca_mM"],
+            "rate_hz": 1000.0 * n_spk / window,
+            "ei_ratio": g_exc / g_inh if g_inh > 0 else float("nan"),
+            "ipsp_mV": ipsp,
+            "v_rest_mV": v_rest,
+            "spontaneous_hz": 1000.0 * len(spont) / ipsp_settings.tstop,
+            "g_exc_nS": 1000.0 * g_exc,
+            "g_inh_nS": 1000.0 * g_inh,
+            "n_spikes": n_spk,
+            "glu_release_prob": float(exc[0].pp.release_prob) if exc else float("nan"),
+            "gaba_release_prob": float(inh[0].pp.release_prob) if inh else float("nan"),
+            "gaba_mg_mod": float(inh[0].pp.mg_mod) if inh else float("nan"),
+        }
+        stride = int(round(every / settings.dt))
+        data = v[::stride]
+        report = Report(
+            data=data,
+            time=(0.0, len(data) * every, every),
+            node_ids=np.array([0]),
+            element_ids=np.array([0]),
+            variable="v",
+            units="mV",
+            element_labels=["soma"],
+        )
+        spk = Spikes(spikes, np.zeros(len(spikes), dtype=np.uint64))
+        del volley, background, exc, inh, ge, gi, v_vec, soma
+        cell.delete()
+        return ConditionResult(features=[row], reports={"soma": report}, spikes={"cell": spk})
+
+    def plot(self, path, out_dir):
+        return [plot_inhibition_mg(path, Path(out_dir) / "inhibition_mg.png")]
+
+
+def _draw(cell, rule: str, n: int, seed: int, parse_location) -> list:
+    """``n`` random sites of a location rule (length-weighted), reproducible from seed."""
+    if n <= 0:
+        return []
+    from mgneuron.locations import RegionSites
+
+    base = parse_location(rule)
+    if not isinstance(base, RegionSites):
+        return [base.segment(cell)] * n  # a point rule (soma, ais): all n there
+    return RegionSites(base.region, base.min_um, base.max_um, n, seed).segments(cell)
+
+
+def _upward_crossings(t: np.ndarray, v: np.ndarray, threshold: float) -> np.ndarray:
+    """Times (ms) at which v crosses threshold upwards, linearly interpolated."""
+    k = np.flatnonzero((v[:-1] < threshold) & (v[1:] >= threshold))
+    frac = (threshold - v[k]) / (v[k + 1] - v[k])
+    return t[k] + frac * (t[k + 1] - t[k])
+
+
+def plot_inhibition_mg(path, out: Path) -> Path:
+    """Firing rate, E/I conductance ratio and IPSP vs [Mg]o."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mgneuron.results import read_features
+
+    df = read_features(path).sort_values("mg_mM")
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
+    for ax, col, label in zip(
+        axes,
+        ("rate_hz", "ei_ratio", "ipsp_mV"),
+        ("firing rate (Hz)", "mean gE / gI", "compound IPSP (mV)"),
+        strict=True,
+    ):
+        ax.plot(df["mg_mM"], df[col], "o-")
+        ax.set(xlabel="[Mg]o (mM)", ylabel=label)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def main(argv=None) -> int:
+    return cli_main(InhibitionMg, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
