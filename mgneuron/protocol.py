@@ -30,13 +30,15 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
 from mgneuron.errors import MgNeuronError, ProtocolError
 from mgneuron.results import Report, ResultsWriter, Spikes, partial_path
+
+if TYPE_CHECKING:  # pandas is imported where it is used: worker processes skip it
+    import pandas as pd
 
 __all__ = [
     "Param",

@@ -32,13 +32,15 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h5py
 import numpy as np
-import pandas as pd
 
 from mgneuron.errors import PartialResultsError, ResultsError
+
+if TYPE_CHECKING:  # pandas is imported where it is used: worker processes skip it
+    import pandas as pd
 
 __all__ = [
     "Report",
@@ -264,6 +266,8 @@ def _write_table(group: h5py.Group, df: pd.DataFrame) -> None:
 
 
 def _read_table(group: h5py.Group) -> pd.DataFrame:
+    import pandas as pd
+
     columns = list(group.attrs.get("columns", list(group.keys())))
     data = {}
     for col in columns:
@@ -734,6 +738,8 @@ def read_features(
     failed : bool
         Also return rows of failed conditions (their features are missing).
     """
+    import pandas as pd
+
     with _open(path, allow_partial) as f:
         feats = _read_table(f["features"])
         conds = _read_table(f["conditions"])
@@ -777,6 +783,8 @@ def read_traces(
         column named ``<variable>_<units>`` (e.g. ``v_mV``), plus ``location`` when the
         report stored element labels.
     """
+    import pandas as pd
+
     frames = []
     with _open(path, allow_partial) as f:
         runs = f["runs"]
@@ -833,6 +841,8 @@ def read_spikes(
     allow_partial: bool = False,
 ) -> pd.DataFrame:
     """Spikes in long form: ``condition_id, population, node_id, t_ms``."""
+    import pandas as pd
+
     frames = []
     with _open(path, allow_partial) as f:
         for cid_s, run in f["runs"].items():
