@@ -10,6 +10,7 @@ ENDCOMMENT
 
 NEURON {
     POINT_PROCESS AMPASyn
+    THREADSAFE
     NONSPECIFIC_CURRENT i
     RANGE tau_rise, tau_decay, gmax, e, g, q
 }
