@@ -94,20 +94,25 @@ def source_dir() -> Path:
     return Path(str(resources.files("mgneuron._nmodl")))
 
 
-def source_files(extra_dirs: list[str | os.PathLike] | None = None) -> list[Path]:
+def source_files(
+    extra_dirs: list[str | os.PathLike] | None = None, base_dir: str | os.PathLike | None = None
+) -> list[Path]:
     """List the NMODL sources (.mod and .inc) of the package plus any extra directories.
 
     Parameters
     ----------
     extra_dirs : list of path, optional
         Directories of the user's own .mod files to compile into the same library.
+    base_dir : path, optional
+        Use this directory instead of the package's sources (tests, experiments).
 
     Returns
     -------
     list of pathlib.Path
         Sorted by file name. Two files with one name are an error.
     """
-    dirs = [source_dir()] + [Path(d) for d in (extra_dirs or [])]
+    base = Path(base_dir) if base_dir is not None else source_dir()
+    dirs = [base] + [Path(d) for d in (extra_dirs or [])]
     files: dict[str, Path] = {}
     for d in dirs:
         if not d.is_dir():
@@ -193,6 +198,7 @@ def build(
     extra_dirs: list[str | os.PathLike] | None = None,
     coreneuron: bool = False,
     quiet: bool = True,
+    base_dir: str | os.PathLike | None = None,
 ) -> MechanismLibrary:
     """Compile the mechanisms into the cache, or find the cached build.
 
@@ -204,6 +210,8 @@ def build(
         Also build the CoreNEURON library (``nrnivmodl -coreneuron``).
     quiet : bool
         If False, echo nrnivmodl's output.
+    base_dir : path, optional
+        Build these sources instead of the package's (see :func:`source_files`).
 
     Returns
     -------
@@ -216,7 +224,7 @@ def build(
     """
     from filelock import FileLock
 
-    files = source_files(extra_dirs)
+    files = source_files(extra_dirs, base_dir)
     key = mechanisms_hash(files, coreneuron)
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
