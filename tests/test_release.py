@@ -483,3 +483,30 @@ def test_release_protocol_stochastic_via_cli(tmp_path):
     df = read_features(out)
     assert (df["n_trials"] == 200).all() and (df["stochastic"] == 1).all()
     assert (np.abs(df["epsc1_nA"] - df["epsc1_det_nA"]) < 3 * df["epsc1_sem_nA"]).all()
+
+
+@pytest.mark.slow
+def test_release_protocol_under_coreneuron(tmp_path, h):
+    """Stochastic release_mg under CoreNEURON (subprocess, online mode) gives NEURON's
+    features: the Random123 streams and the rewind in INITIAL carry over; 1e-6 relative."""
+    import os
+
+    from mgneuron.parallel import run
+    from mgneuron.results import read_conditions, read_features
+
+    kw = dict(ca=[2.0], mg=[0.5, 2.0], isi=[50.0], n_pulses=4, stochastic=True, n_trials=20)
+    code = (
+        "from mgneuron.parallel import run\n"
+        f"run('release_mg', 'cn.h5', coreneuron=True, **{kw!r})\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=900, check=False,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr[-3000:]
+    conds = read_conditions(tmp_path / "cn.h5")
+    assert (conds["status"] == "ok").all(), conds["error"].tolist()
+    fa = read_features(run("release_mg", tmp_path / "nrn.h5", **kw))
+    fb = read_features(tmp_path / "cn.h5")
+    for col in ("epsc1_nA", "ppr", "steady_state_ratio", "epsc1_sem_nA", "release_prob"):
+        np.testing.assert_allclose(fb[col], fa[col], rtol=1e-6, err_msg=col)
