@@ -319,15 +319,41 @@ def instantiate(spec: SynapseSpec, segment, seed: int = 0, gid: int = 0, index: 
 
 def place(
     spec: SynapseSpec,
-    segments: Iterable,
+    where: Iterable | str | Any,
     seed: int = 0,
     gid: int = 0,
     first_index: int = 0,
+    cell: Any = None,
 ) -> list[Synapse]:
-    """Create one synapse of ``spec`` on each segment; stream index counts from first_index."""
+    """Create one synapse of ``spec`` per site; stream index counts from ``first_index``.
+
+    Parameters
+    ----------
+    spec : SynapseSpec
+    where : iterable of nrn.Segment, or a location rule
+        Segments, or a rule of :mod:`mgneuron.locations` (``"apical:200-300um:n=10:seed=1"``,
+        ``"soma"``, a ``Location`` object) resolved on ``cell``.
+    seed, gid, first_index : int
+        Random123 ids of the release streams: (seed, gid, first_index + k).
+    cell : mgneuron.cell.Cell or Morphology, optional
+        Required when ``where`` is a rule.
+
+    Raises
+    ------
+    LocationError
+        When the rule matches nothing on the cell (the message says what the cell offers).
+    """
+    from mgneuron.errors import LocationError
+
+    if isinstance(where, str) or hasattr(where, "segments"):
+        if cell is None:
+            raise LocationError(f"placing synapses by the rule {where!r} needs cell=")
+        from mgneuron.locations import parse_location
+
+        where = parse_location(where).segments(cell)
     return [
         instantiate(spec, seg, seed=seed, gid=gid, index=first_index + k)
-        for k, seg in enumerate(segments)
+        for k, seg in enumerate(where)
     ]
 
 

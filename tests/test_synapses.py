@@ -119,6 +119,27 @@ def test_instantiate_sets_every_parameter(h):
     assert [list(s.pp.release_rng.get_ids()) for s in syns] == [[1, 5, 10], [1, 5, 11]]
 
 
+def test_place_by_location_rule(h):
+    """Rules resolve on a cell (ball-and-stick): sites, stream ids, and a clear error."""
+    from mgneuron.cell import cell_spec
+    from mgneuron.errors import LocationError
+
+    cell = cell_spec("ball_and_stick", "passive").build()
+    syns = place(glutamatergic(), "apical:100-200um:n=5:seed=3", seed=4, cell=cell)
+    assert len(syns) == 5
+    assert [list(s.pp.release_rng.get_ids()) for s in syns] == [[4, 0, k] for k in range(5)]
+    for s in syns:
+        d = h.distance(cell.morphology.origin, s.segment)
+        assert 100 - 25 <= d <= 200 + 25  # within the band, up to half a segment
+    assert place(gabaergic(), "soma", cell=cell)[0].segment.sec in cell.regions["soma"]
+    with pytest.raises(LocationError):
+        place(gabaergic(), "basal:n=2", cell=cell)
+    with pytest.raises(LocationError, match="cell="):
+        place(gabaergic(), "soma")
+    del syns
+    cell.delete()
+
+
 def test_event_driver_times_rerun_and_cleanup(h):
     """Events arrive at the train's times (conductance rises in the next step); a second
     run gives the same trace; a disabled driver delivers nothing; dropping the model leaves
