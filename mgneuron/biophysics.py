@@ -724,6 +724,8 @@ def apply_biophysics(biophysics: Biophysics, morph, segment_regions=None, d_lamb
         regions = segment_regions(morph, biophysics.ais_length_um)
         _set_passive(h, biophysics, regions, axial_only=True)
         d_lambda.apply(morph.sections)
+        if any(r.region == "ais" for r in biophysics.regions):
+            _resolve_ais(morph, biophysics.ais_length_um)
     # 2. Everything, segment by segment, on the final discretisation.
     regions = segment_regions(morph, biophysics.ais_length_um)
     _set_passive(h, biophysics, regions, axial_only=False)
@@ -732,6 +734,30 @@ def apply_biophysics(biophysics: Biophysics, morph, segment_regions=None, d_lamb
         "n_segments": sum(sec.nseg for sec in morph.sections),
         "regions": {r: len(v) for r, v in regions.items()},
     }
+
+
+def _resolve_ais(morph, ais_length_um: float, per_ais: int = 5, cap: int = 1001) -> None:
+    """Refine axon sections that hold the end of the initial segment.
+
+    An axon section longer than the initial segment (a reconstructed or generated axon
+    that starts with its AIS) gets segments no longer than ``ais_length_um / per_ais``, so
+    the AIS ends within a fifth of its length of where the spec puts it. nseg stays odd
+    and at most ``cap``.
+    """
+    from mgneuron.locations import axon_distance
+
+    if ais_length_um <= 0 or not morph.regions["axon"]:
+        return
+    dist = axon_distance(morph)
+    for sec in morph.regions["axon"]:
+        d = [dist[(sec, seg.x)] for seg in sec]
+        start = d[0] - 0.5 * sec.L / sec.nseg
+        end = d[-1] + 0.5 * sec.L / sec.nseg
+        if start < ais_length_um < end:
+            want = math.ceil(sec.L / (ais_length_um / per_ais))
+            want = min(want + (1 - want % 2), cap)
+            if want > sec.nseg:
+                sec.nseg = want
 
 
 def _spine_factor(rule: RegionBiophysics, seg) -> float:

@@ -96,6 +96,7 @@ _SOMA_CONTOUR_NAMES = ("CellBody", "Cell Body", "Soma")  # the names Import3d ke
 # absurd amounts of memory (Import3d indexes SWC samples by id).
 _MAX_COORD_UM = 1e6
 _MAX_RADIUS_UM = 1e4
+_MAX_TYPE_CODE = 1000  # Import3d allocates one slot per code between the extremes
 _DEFAULT_MORPHOLOGY = "l5_pyramid_stylized.swc"
 
 
@@ -326,6 +327,13 @@ def _validate_swc(text: str, path: str) -> ValidationReport:
         ),
         (ident < 0, lambda i: f"sample id must be >= 0, got {ident[i]:g}"),
         (
+            np.abs(typ) > _MAX_TYPE_CODE,
+            lambda i: (
+                f"type code {typ[i]:g} is out of range (|type| <= {_MAX_TYPE_CODE}; "
+                "SWC types are small integers: 1 soma, 2 axon, 3 basal, 4 apical, others custom)"
+            ),
+        ),
+        (
             parent < -1,
             lambda i: f"parent id {parent[i]:g} is invalid; use -1 for the root or an existing id",
         ),
@@ -428,8 +436,11 @@ def _validate_swc(text: str, path: str) -> ValidationReport:
         else:
             report.soma = {1: "point", 3: "three-point"}.get(nsoma, "points")
         report.soma_xyz = tuple(float(v) for v in xyz[soma].mean(axis=0))
-    # Import3d requires parent id < id and indexes samples by id.
-    report.needs_renumbering = (not ordered) or int(ids.max()) > 4 * n + 1000
+    # Import3d needs ids ascending in file order with parent id < id (it sorts otherwise,
+    # through code that fails with a hoc error and can take the process down), and it
+    # indexes samples by id (huge ids would allocate huge vectors).
+    ascending = bool(np.all(ids[1:] > ids[:-1]))
+    report.needs_renumbering = not (ordered and ascending) or int(ids.max()) > 4 * n + 1000
     return report
 
 
@@ -463,25 +474,32 @@ def _check_swc_cycles(parent_idx: list[int], ids: np.ndarray, lines: np.ndarray,
 
 
 def _renumbered_swc(table: np.ndarray) -> str:
-    """SWC text with the same samples, ids 1..n in parent-first (depth-first) order."""
+    """SWC text with the same samples, ids 1..n, parents before children.
+
+    The order is the file's order wherever that already has parents first (a stable
+    topological sort), so Import3d splits sections as it would have on the file.
+    """
+    import heapq
+
     ids = table[:, 0].astype(np.int64).tolist()
     pids = table[:, 6].astype(np.int64).tolist()
     index = {ident: i for i, ident in enumerate(ids)}
     children: dict[int, list[int]] = {}
-    root = -1
+    ready: list[int] = []
     for i, p in enumerate(pids):
         if p == -1:
-            root = i
+            ready.append(i)
         else:
             children.setdefault(index[p], []).append(i)
+    heapq.heapify(ready)
     order: list[int] = []
-    stack = [root]
-    while stack:
-        i = stack.pop()
+    while ready:
+        i = heapq.heappop(ready)
         order.append(i)
-        stack.extend(reversed(children.get(i, [])))
+        for c in children.get(i, []):
+            heapq.heappush(ready, c)
     new_id = {old: k + 1 for k, old in enumerate(order)}
-    out = ["# renumbered by mgneuron (parents before children) for NEURON's Import3d"]
+    out = ["# renumbered by mgneuron (ids ascending, parents first) for NEURON's Import3d"]
     for i in order:
         _, typ, x, y, z, r, _ = table[i].tolist()
         p = -1 if pids[i] == -1 else new_id[index[pids[i]]]
@@ -505,6 +523,7 @@ def _renumbered_swc(table: np.ndarray) -> str:
 
 _NUM = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _NUM_RE = re.compile(rf"{_NUM}\Z")
+_SEP = r"(?:\s*,\s*|\s+)"  # between the values of a point
 _LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _COMMENT_RE = re.compile(r";[^\n]*")
 _FAST_TOKEN = re.compile(r'(\([\d\s.eE+-]*\)|[()|<>]|"[^"\n]*"?|[^\s(),|<>";]+)')
@@ -512,8 +531,8 @@ _FAST_TOKEN = re.compile(r'(\([\d\s.eE+-]*\)|[()|<>]|"[^"\n]*"?|[^\s(),|<>";]+)'
 _SLOW_TOKEN = re.compile(
     rf"""(?:[\s,]+|;[^\n]*)*
     (?:
-      (?P<pt>\(\s*({_NUM})\s*,?\s*({_NUM})\s*,?\s*({_NUM})\s*,?\s*({_NUM})
-             (?:\s*,?\s*(?!(?i:nan|inf))[A-Za-z_][A-Za-z0-9_]*)?\s*\))
+      (?P<pt>\(\s*({_NUM}){_SEP}({_NUM}){_SEP}({_NUM}){_SEP}({_NUM})
+             (?:{_SEP}(?!(?i:nan|inf))[A-Za-z_][A-Za-z0-9_]*)?\s*\))
      |(?P<op>[()|<>])
      |(?P<str>"[^"\n]*"?)
      |(?P<tok>[^\s(),|<>;"]+)
@@ -773,16 +792,22 @@ def _parse_asc(toks, path: str) -> ValidationReport:
             start = i
             j = i + 2
             ordinals: list[int] = []
-            while kinds[j] != ")":
-                if kinds[j] == "$":
-                    raise toks.error("unbalanced parentheses: this contour is never closed", i)
-                if _is_point_start(toks, j):
-                    j, k_pt = toks.point(j, False)
-                    ordinals.append(k_pt)
-                elif kinds[j] == "(":
-                    j = _asc_skip_group(toks, j)
-                else:
-                    j += 1
+            while kinds[j] == "(" and kinds[j + 1] == "L" and not _is_point_start(toks, j):
+                j = _asc_property(toks, j)  # properties: (Color ...), (CellBody)...
+            while _is_point_start(toks, j):
+                j, k_pt = toks.point(j, False)
+                ordinals.append(k_pt)
+            if kinds[j] == "$":
+                raise toks.error("unbalanced parentheses: this contour is never closed", i)
+            if not ordinals:
+                raise toks.error(f"the contour {name!r} has no points", start)
+            if kinds[j] != ")":
+                shown = values[j] if values[j] is not None else kinds[j]
+                raise toks.error(
+                    f"unexpected {shown!r} in the contour {name!r} (a contour is a name, "
+                    "properties, then points)",
+                    j,
+                )
             i = j + 1
             if name in _SOMA_CONTOUR_NAMES:
                 if len(ordinals) < 3:
@@ -792,11 +817,14 @@ def _parse_asc(toks, path: str) -> ValidationReport:
                         start,
                     )
                 soma_contours.append(ordinals)
-        elif nk == "L" and values[i + 1].lower() == "set" and kinds[i + 2] == "S":
+        elif nk == "L" and values[i + 1] in ("set", "Set", "SET"):
+            if kinds[i + 2] != "S":
+                raise toks.error("'(set' must be followed by a name in quotes", i + 1)
             set_depth += 1
             i += 3
         elif nk == "L" and not _NONFINITE.match(values[i + 1]):
-            i = _asc_skip_group(toks, i)  # a top-level marker or property, e.g. (ImageCoords)
+            # a top-level marker or property, e.g. (ImageCoords ...)
+            i = _asc_marker_or_property(toks, i)
         elif nk in ("(", "P"):
             i, info = _asc_tree(toks, i)
             if info is None:  # a text object
@@ -846,8 +874,109 @@ def _parse_asc(toks, path: str) -> ValidationReport:
     return report
 
 
+_RESERVED = ("set", "Set", "SET", "RGB")  # Import3d's lexer reads these as keywords
+
+
+def _check_label(toks, j: int) -> None:
+    if values_startswith_reserved(toks.values[j]):
+        raise toks.error(
+            f"the word {toks.values[j]!r} begins with a Neurolucida keyword "
+            "(set/RGB) where a label is expected",
+            j,
+        )
+
+
+def values_startswith_reserved(value) -> bool:
+    return isinstance(value, str) and value.startswith(_RESERVED)
+
+
+def _asc_property(toks, j: int) -> int:
+    """A property '(' label values ')' (values: numbers, strings, labels, RGB (r, g, b))."""
+    kinds, values = toks.kinds, toks.values
+    if values_startswith_reserved(values[j + 1]):
+        _check_label(toks, j + 1)
+    k = j + 2
+    while True:
+        kind = kinds[k]
+        if kind == ")":
+            return k + 1
+        if kind in ("N", "S"):
+            k += 1
+        elif kind == "L":
+            if values[k] == "RGB":
+                if not (
+                    kinds[k + 1] == "("
+                    and kinds[k + 2] == "N"
+                    and kinds[k + 3] == "N"
+                    and kinds[k + 4] == "N"
+                    and kinds[k + 5] == ")"
+                ):
+                    raise toks.error("RGB must be followed by (red, green, blue)", k)
+                k += 6
+            elif values_startswith_reserved(values[k]) or _NONFINITE.match(values[k]):
+                raise toks.error(f"unexpected {values[k]!r} in a property", k)
+            else:
+                k += 1
+        elif kind == "P" and values[k - 1] == "RGB":  # pragma: no cover - RGB handled above
+            k += 1
+        elif kind == "$":
+            raise toks.error("unbalanced parentheses: this '(' is never closed", j)
+        else:
+            shown = values[k] if values[k] is not None else kind
+            raise toks.error(
+                f"unexpected {shown!r} in the property ({values[j + 1]} ...): a property "
+                "holds numbers, strings and labels",
+                k,
+            )
+
+
+def _asc_marker(toks, j: int) -> int:
+    """A marker '(' label properties points ')', e.g. (Dot (Color Red) (x y z d) ...)."""
+    kinds = toks.kinds
+    _check_label(toks, j + 1)
+    k = j + 2
+    while kinds[k] == "(" and kinds[k + 1] == "L" and not _is_point_start(toks, k):
+        k = _asc_property(toks, k)
+    n = 0
+    while _is_point_start(toks, k):
+        k, _ = toks.point(k, False)
+        n += 1
+    if n == 0:
+        raise toks.error(f"the marker ({toks.values[j + 1]} ...) has no points", j)
+    if kinds[k] != ")":
+        if kinds[k] == "$":
+            raise toks.error("unbalanced parentheses: this marker is never closed", j)
+        raise toks.error(f"unexpected {toks.values[k] or kinds[k]!r} in a marker", k)
+    return k + 1
+
+
+def _asc_marker_or_property(toks, j: int) -> int:
+    if toks.kinds[j + 2] == "(":
+        return _asc_marker(toks, j)
+    return _asc_property(toks, j)
+
+
+def _asc_spine(toks, j: int) -> int:
+    """A spine '<' properties point '>' after a point."""
+    kinds = toks.kinds
+    k = j + 1
+    while kinds[k] == "(" and kinds[k + 1] == "L" and not _is_point_start(toks, k):
+        k = _asc_property(toks, k)
+    if not _is_point_start(toks, k):
+        raise toks.error("a spine '<...>' must hold a point '(x y z d)'", j)
+    k, _ = toks.point(k, False)
+    if kinds[k] != ">":
+        raise toks.error("a spine '<' is not closed by '>' after its point", j)
+    return k + 1
+
+
 def _asc_tree(toks, i: int):
     """Parse a tree starting at '(' (index i).
+
+    Follows Import3d's grammar: a tree is '(' properties branch ')'; a branch is a first
+    item (a point, or one marker/property), more points (each optionally followed by
+    spines ``<...>``), markers, then optionally a node: a split '(' branch | branch ... ')'
+    or an end label (Normal, Incomplete...). Nothing may follow a node but '|' or ')'.
 
     Returns (next index, (type, n points, first point ordinal, start index)), or
     (next index, None) for a text object.
@@ -856,83 +985,105 @@ def _asc_tree(toks, i: int):
     start = i
     j = i + 1
     typ = 0
-    # Properties: (Color ...), (Dendrite), (Name "x")...
-    while kinds[j] == "(" and kinds[j + 1] == "L" and not _NONFINITE.match(values[j + 1]):
+    # Properties: (Color ...), (Dendrite), (Name "x")... (label lists, not markers)
+    while kinds[j] == "(" and kinds[j + 1] == "L" and not _is_point_start(toks, j):
+        if kinds[j + 2] == "(":
+            raise toks.error(
+                f"a marker ({values[j + 1]} ...) before the first point of a tree; Import3d "
+                "accepts markers only after a branch's points",
+                j,
+            )
         label = values[j + 1]
         if label in _ASC_TAGS:
             typ = _ASC_TAGS[label]
-        j = _asc_skip_group(toks, j)
+        j = _asc_property(toks, j)
     # A text object: properties, one point, a string, ')'.
-    if _is_point_start(toks, j):
-        j2 = j + 1 if kinds[j] == "P" else j
-        if kinds[j] == "P" and kinds[j2] == "S" and kinds[j2 + 1] == ")":
-            return j2 + 2, None
+    if kinds[j] == "P" and kinds[j + 1] == "S" and kinds[j + 2] == ")":
+        return j + 3, None
     npts = 0
     first = -1
     depth = 0  # open splits
+    # state: "first" (a branch's first item), "points", "markers" (after its points),
+    # "ended" (after its node: only '|' or ')' may follow)
+    state = "first"
     branch_points = 0
-    after_split = False
     branch_start = j
     while True:
         k = kinds[j]
         if k == "P" or (k == "(" and _is_point_start(toks, j)):
-            if after_split:
-                raise toks.error("points after a split: a branch ends at its split", j)
+            if state in ("markers", "ended"):
+                raise toks.error(
+                    "a point after the end of a branch (after its markers, end label or "
+                    "split); a branch's points come first",
+                    j,
+                )
             j, ordinal = toks.point(j, True)
             if first < 0:
                 first = ordinal
             npts += 1
             branch_points += 1
+            state = "points"
+        elif k == "<":  # spines after a point
+            if state != "points":
+                raise toks.error("a spine '<...>' that does not follow a point", j)
+            j = _asc_spine(toks, j)
         elif k == "(":
             nk = kinds[j + 1]
-            if nk == "L":  # a marker (Dot ...) or property inside a branch
-                j = _asc_skip_group(toks, j)
+            if nk == "L":  # a marker (Dot ...) or a property
+                if state == "ended":
+                    raise toks.error("a marker after the end of a branch", j)
+                _check_label(toks, j + 1)
+                if state == "first":
+                    j = _asc_marker_or_property(toks, j)
+                    state = "points_after_first"
+                else:  # markers at a branch's end: Import3d skips them whole
+                    j = _asc_skip_group(toks, j)
+                    state = "markers"
             elif nk in ("(", "P"):  # a split: '(' branch | branch ... ')'
+                if state == "ended":
+                    raise toks.error("a second split after a split", j)
                 if branch_points == 0:
                     raise toks.error("a branch with no points before its split", branch_start)
-                if after_split:
-                    raise toks.error("a second split after a split", j)
                 depth += 1
+                branch_start = j
                 j += 1
                 branch_points = 0
-                branch_start = j
+                state = "first"
             elif nk == ")":
                 raise toks.error("empty parentheses '()' inside a tree", j)
             else:
                 shown = values[j + 1] if values[j + 1] is not None else nk
                 raise toks.error(f"unexpected {shown!r} after '(' inside a tree", j + 1)
-        elif k == "<":  # spines: skip to the matching '>'
-            j2 = j + 1
-            while kinds[j2] not in (">", "$"):
-                j2 += 1
-            if kinds[j2] == "$":
-                raise toks.error("a spine '<' is never closed with '>'", j)
-            j = j2 + 1
-        elif k == "|":
-            if depth == 0:
-                raise toks.error("'|' (a sibling branch) outside a split", j)
-            if branch_points == 0:
-                raise toks.error("a branch with no points", branch_start)
-            j += 1
-            branch_points = 0
-            after_split = False
-            branch_start = j
-        elif k == ")":
+        elif k == "|" or k == ")":
             if branch_points == 0:
                 raise toks.error(
-                    "a tree with no points" if depth == 0 else "a branch with no points",
-                    start if depth == 0 else branch_start,
+                    "a tree with no points"
+                    if depth == 0 and k == ")"
+                    else "a branch with no points",
+                    start if depth == 0 and k == ")" else branch_start,
                 )
+            if k == "|":
+                if depth == 0:
+                    raise toks.error("'|' (a sibling branch) outside a split", j)
+                branch_start = j
+                j += 1
+                branch_points = 0
+                state = "first"
+                continue
             if depth == 0:
                 return j + 1, (typ, npts, first, start)
             depth -= 1
             j += 1
             branch_points = 1  # the enclosing branch had points before its split
-            after_split = True
-        elif k == "L":  # Normal, Incomplete, Generated, High, Low, Midpoint, Origin...
+            state = "ended"
+        elif k == "L":  # an end label: Normal, Incomplete, Generated, Low, High, Midpoint...
             if _NONFINITE.match(values[j]):
                 raise toks.error(f"non-finite value {values[j]!r} outside a point", j)
+            _check_label(toks, j)
+            if state == "ended" or branch_points == 0:
+                raise toks.error(f"unexpected label {values[j]!r}", j)
             j += 1
+            state = "ended"
         elif k == "$":
             raise toks.error("unbalanced parentheses: this tree is never closed", start)
         elif k == "N":
@@ -940,7 +1091,7 @@ def _asc_tree(toks, i: int):
         elif k == "?":
             raise toks.error(f"non-numeric or malformed text {values[j]!r}", j)
         elif k == "S":
-            j += 1
+            raise toks.error(f'unexpected string "{values[j]}" inside a tree', j)
         else:  # '>' without '<'
             raise toks.error(f"unexpected {k!r} inside a tree", j)
 
@@ -1186,6 +1337,48 @@ def _ensure_import3d() -> None:
         _IMPORT3D_LOADED = True
 
 
+def _hoc_returning():
+    """NEURON's ``hoc_returning`` flag (ctypes int), or None if it cannot be found.
+
+    Import3d's Neurolucida parser ends a parse error with the hoc statement ``stop``, which
+    leaves this flag set: every interpreted hoc procedure called afterwards returns at once
+    and does nothing (NEURON issue #1311). Resetting it to 0 restores the interpreter.
+    """
+    global _HOC_RETURNING
+    if _HOC_RETURNING is None:
+        import ctypes
+
+        import neuron
+
+        candidates = [Path(neuron.__file__).parent / ".data" / "lib" / "libnrniv.so"]
+        with contextlib.suppress(OSError):
+            for line in Path("/proc/self/maps").read_text().splitlines():
+                if "libnrniv" in line:
+                    candidates.append(Path(line.split()[-1]))
+        for lib in candidates:
+            try:
+                handle = ctypes.CDLL(str(lib), mode=os.RTLD_NOLOAD | ctypes.RTLD_GLOBAL)
+                _HOC_RETURNING = ctypes.c_int.in_dll(handle, "hoc_returning")
+                break
+            except (OSError, ValueError, AttributeError):
+                continue
+        else:
+            _HOC_RETURNING = False
+    return _HOC_RETURNING or None
+
+
+_HOC_RETURNING = None
+
+
+def _reset_hoc_interpreter() -> bool:
+    """Clear a hoc ``stop``; returns True if one was pending."""
+    flag = _hoc_returning()
+    if flag is not None and flag.value != 0:
+        flag.value = 0
+        return True
+    return False
+
+
 _PROBLEM_RE = re.compile(
     r"parse error|Lexical error|could not parse|could not open|^error ", re.MULTILINE
 )
@@ -1202,8 +1395,9 @@ def _import3d(path: str, fmt: str, owner: _SectionOwner, report_path: str) -> st
             reader = h.Import3d_SWC_read() if fmt == "swc" else h.Import3d_Neurolucida3()
             reader.quiet = 1
             reader.input(path)
+            stopped = _reset_hoc_interpreter()
             text = out.getvalue()
-            if _PROBLEM_RE.search(text):
+            if stopped or _PROBLEM_RE.search(text):
                 raise MorphologyError(
                     "NEURON's Import3d could not read the file: " + " ".join(text.split())[:500],
                     report_path,
@@ -1211,10 +1405,17 @@ def _import3d(path: str, fmt: str, owner: _SectionOwner, report_path: str) -> st
                 )
             gui = h.Import3d_GUI(reader, 0)
             gui.instantiate(owner)
+            if _reset_hoc_interpreter():
+                raise MorphologyError(
+                    "NEURON's Import3d stopped while building the sections: "
+                    + " ".join(out.getvalue().split())[:500],
+                    report_path,
+                )
     except MorphologyError:
         _drop_owner_sections(owner)
         raise
     except Exception as exc:  # hoc errors arrive as RuntimeError
+        _reset_hoc_interpreter()
         _drop_owner_sections(owner)
         raise MorphologyError(
             f"NEURON's Import3d failed ({type(exc).__name__}: {exc}); printed: "
@@ -1665,8 +1866,19 @@ def plot_morphology(
     if plane not in axes:
         raise MorphologyError(f"plane must be one of {', '.join(axes)}, got {plane!r}")
     a, b = axes[plane]
+    from matplotlib.patches import Circle
+
     fig, ax = plt.subplots(figsize=(6, 7), dpi=120)
-    for region in REGIONS:
+    for sec in morph.regions["soma"]:
+        # A soma as the disc of a sphere of the same area, at its centre.
+        n = int(sec.n3d())
+        if n == 0:
+            continue
+        pts = np.array([[sec.x3d(i), sec.y3d(i), sec.z3d(i)] for i in range(n)])
+        centre = pts.mean(axis=0)
+        r = math.sqrt(max(_section_area(sec), 1e-9) / (4 * math.pi))
+        ax.add_patch(Circle((centre[a], centre[b]), r, color=REGION_COLORS["soma"], zorder=3))
+    for region in REGIONS[1:]:
         segs, widths = [], []
         for sec in morph.regions[region]:
             n = int(sec.n3d())
@@ -1691,7 +1903,12 @@ def plot_morphology(
     ax.set_xlabel(f"{plane[0]} (um)")
     ax.set_ylabel(f"{plane[1]} (um)")
     ax.set_title(title or morph.name)
-    ax.legend(loc="best", fontsize=8, frameon=False)
+    handles = [
+        plt.Line2D([], [], color=REGION_COLORS[r], lw=3, label=r)
+        for r in REGIONS
+        if morph.regions[r]
+    ]
+    ax.legend(handles=handles, loc="best", fontsize=8, frameon=False)
     fig.tight_layout()
     out = Path(out_png)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -1700,8 +1917,12 @@ def plot_morphology(
     return out
 
 
-def morph_command(path: str, out_png: str | None = None) -> str:
+def morph_command(path: str, out_png: str | None = None, biophysics: str = "pyramidal") -> str:
     """What ``mgneuron morph FILE`` does: load, summarise, draw; returns the printed text.
+
+    Segments are counted as a cell would have them: d_lambda 0.1 at 100 Hz with the Ra and
+    cm of the ``biophysics`` set's "all" rule (Ra 150 Ohm cm, cm 0.75 uF/cm2 for the
+    default), before spine factors.
 
     Parameters
     ----------
@@ -1709,13 +1930,26 @@ def morph_command(path: str, out_png: str | None = None) -> str:
         SWC/ASC file or shipped morphology name.
     out_png : str, optional
         Where to write the picture; default ``<file stem>.png`` in the working directory.
+    biophysics : str
+        Set whose passive Ra and cm enter the d_lambda rule.
     """
+    from mgneuron.biophysics import get_biophysics
+
+    bio = get_biophysics(biophysics)
+    ra = next((r.Ra_ohm_cm for r in bio.regions if r.region == "all" and r.Ra_ohm_cm), 35.4)
+    cm = next((r.cm_uF_cm2 for r in bio.regions if r.region == "all" and r.cm_uF_cm2), 1.0)
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always", MorphologyWarning)
         morph = load_morphology(path)
     try:
+        for sec in morph.sections:
+            sec.Ra, sec.cm = ra, cm
         DLambda().apply(morph.sections)
         text = summarize(morph).to_text()
+        text += (
+            f"\nsegments: d_lambda 0.1 at 100 Hz with Ra {ra:g} Ohm cm, cm {cm:g} uF/cm2 "
+            f"(biophysics {bio.name!r})"
+        )
         png = Path(out_png) if out_png else Path(f"{morph.name}.png")
         plot_morphology(morph, png)
         text += f"\npicture: {png}"

