@@ -115,3 +115,54 @@ def _cpu_model() -> str:
 
 def python() -> str:
     return sys.executable
+
+
+LARGE_MORPHOLOGY = "l5_pyramid_stylized"
+
+
+def large_cell(h, n_syn: int = 200, d_lambda: float = 0.1, nmda: bool = True) -> dict:
+    """The largest shipped morphology with HH everywhere and ``n_syn`` driven synapses.
+
+    Sections of mgneuron's stylized layer-5 pyramid (d_lambda-discretised), HH channels
+    (squid densities) in every section, AMPA (and NMDA with ``nmda``) synapses spread
+    evenly over the dendritic segments, each driven by its own regular NetStim
+    (10-40 Hz, staggered starts), so the run has realistic event traffic. Only
+    CoreNEURON-compatible mechanisms are used (hh, AMPASyn, NMDAMg when THREADSAFE).
+
+    Returns a dict holding every NEURON object (keep it alive while simulating).
+    """
+    from mgneuron.morphology import discretize, load_morphology
+
+    morph = load_morphology(LARGE_MORPHOLOGY)
+    for sec in morph.sections:
+        sec.Ra, sec.cm = 100.0, 1.0
+    discretize(morph.sections, d_lambda=d_lambda)
+    for sec in morph.sections:
+        sec.insert("hh")
+    dend_segs = [seg for sec in morph.sections_in("dendrite") for seg in sec]
+    picks = [dend_segs[int(k * len(dend_segs) / n_syn)] for k in range(n_syn)]
+    syns, stims, ncs = [], [], []
+    for k, seg in enumerate(picks):
+        stim = h.NetStim()
+        stim.start, stim.interval, stim.number, stim.noise = 5.0 + k % 50, 25.0 + k % 75, 1e9, 0
+        kinds = ("AMPASyn", "NMDAMg") if nmda else ("AMPASyn",)
+        for kind in kinds:
+            syn = getattr(h, kind)(seg)
+            syn.gmax = 0.0005
+            syns.append(syn)
+            ncs.append(h.NetCon(stim, syn, 0, 1.0, 1.0))
+        stims.append(stim)
+    for sec in morph.sections:
+        for seg in sec:
+            for ion, value in (("mgo", 1.0), ("cao", 2.0)):
+                if hasattr(seg, ion):
+                    setattr(seg, ion, value)
+    return {
+        "morph": morph,
+        "soma": morph.soma[0],
+        "syns": syns,
+        "stims": stims,
+        "ncs": ncs,
+        "n_segments": morph.n_segments(),
+        "n_sections": len(morph.sections),
+    }

@@ -59,7 +59,7 @@ def one_condition(h, mg_mM: float) -> tuple[dict, np.ndarray]:
                     setattr(seg, ion, value)
     h.finitialize(-70.0)
     h.continuerun(tstop)
-    vs, vd = v_soma.as_numpy().copy(), v_dend.as_numpy().copy()
+    vs, vd = np.array(v_soma), np.array(v_dend)
     k0 = int(t_burst / dt)
     dv = vs - vs[k0 - 1]
     qca = sum(n.qca for n in nmdas)

@@ -53,7 +53,7 @@ def one_condition(h, mg_mM: float, model: int) -> tuple[list[dict], np.ndarray]:
     h.continuerun(tstop)
     rows = []
     for vh, (iv, bv, vv, gv) in zip(voltages, vecs, strict=True):
-        i, b, v, g = (x.as_numpy() for x in (iv, bv, vv, gv))
+        i, b, v, g = (np.asarray(x) for x in (iv, bv, vv, gv))
         k_g, k_i = int(np.argmax(g)), int(np.argmax(np.abs(i)))
         rows.append(
             {
@@ -66,7 +66,7 @@ def one_condition(h, mg_mM: float, model: int) -> tuple[list[dict], np.ndarray]:
                 "B": float(b[k_g]),
             }
         )
-    traces = np.stack([rec[0].as_numpy()[::4] for rec in vecs], axis=1).astype(np.float32)
+    traces = np.stack([np.asarray(rec[0])[::4] for rec in vecs], axis=1).astype(np.float32)
     return rows, traces
 
 

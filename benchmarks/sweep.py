@@ -1,0 +1,104 @@
+"""Sweep scaling: 16 conditions with 1 vs 2 worker processes, and mpiexec -n 1 vs -n 2.
+
+Each run is the command a user types (``mgneuron run epsp_mg --sweep ...``) in a fresh
+process, timed end to end (interpreter start, mechanism loading, worker start-up, all
+conditions, the HDF5 file). The four variants run interleaved; speed-up = median time of
+the 1-process variant / median time of the 2-process variant (target >= 1.8 on 2 cores).
+The files of all variants must hold the same features.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import ROOT, emit, fmt_s, median, parse_args, ratio_entry
+
+# 16 conditions of epsp_mg: [Mg]o x [Ca]o, each ~1 s of simulation on one core.
+SWEEP = ["--sweep", "mg=0,0.5,1,2", "ca=1,1.5,2,3", "--tstop", "2000", "--quiet"]
+
+
+def _cmd(variant: str, out: Path) -> list[str]:
+    from mgneuron.parallel import mpiexec_command
+
+    exe = [sys.executable, "-m", "mgneuron.cli", "run", "epsp_mg", *SWEEP, "--out", str(out)]
+    if variant == "1 process":
+        return exe
+    if variant == "2 workers":
+        return exe + ["--workers", "2"]
+    n = 1 if variant == "mpiexec -n 1" else 2
+    return mpiexec_command(n) + exe + ["--mpi"]
+
+
+def _run(variant: str, out: Path) -> float:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    t0 = time.perf_counter()
+    res = subprocess.run(_cmd(variant, out), capture_output=True, text=True, env=env, check=False)
+    elapsed = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise RuntimeError(f"{variant} failed:\n{res.stdout[-2000:]}\n{res.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    args = parse_args(__doc__.splitlines()[0])
+    repeats = 1 if args.quick else 2
+    from mgneuron.mechanisms import load
+    from mgneuron.results import read_features
+
+    load()  # compile outside the timing
+    variants = ["1 process", "2 workers"]
+    mpi_note = ""
+    try:
+        import mpi4py  # noqa: F401
+
+        from mgneuron.parallel import mpi_library
+
+        mpi_library()
+        variants += ["mpiexec -n 1", "mpiexec -n 2"]
+    except Exception as exc:  # noqa: BLE001
+        mpi_note = f"\n\nMPI variants skipped: {exc}"
+    times: dict[str, list[float]] = {v: [] for v in variants}
+    with tempfile.TemporaryDirectory() as tmp:
+        outs = {v: Path(tmp) / f"{v.replace(' ', '_')}.h5" for v in variants}
+        for k in range(repeats):
+            for v in variants if k % 2 == 0 else variants[::-1]:
+                outs[v].unlink(missing_ok=True)
+                times[v].append(_run(v, outs[v]))
+        ref = read_features(outs["1 process"]).drop(columns="run_s")
+        same = all(read_features(outs[v]).drop(columns="run_s").equals(ref) for v in variants)
+        n_cond = len(ref)
+    med = {v: median(t) for v, t in times.items()}
+    rows = [f"| {v} | {fmt_s(med[v])} | {', '.join(fmt_s(t) for t in times[v])} |" for v in med]
+    ratios = [
+        ratio_entry(
+            "sweep speed-up, 2 workers vs 1 process", med["1 process"] / med["2 workers"], ">= 1.8"
+        )
+    ]
+    lines = [f"- 2 workers vs 1 process: **{ratios[0]['value']:.2f}x**"]
+    if "mpiexec -n 2" in med:
+        r = med["mpiexec -n 1"] / med["mpiexec -n 2"]
+        ratios.append(ratio_entry("sweep speed-up, mpiexec -n 2 vs -n 1", r, ">= 1.8"))
+        lines.append(f"- mpiexec -n 2 vs -n 1: **{r:.2f}x**")
+    load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    md = (
+        f"`mgneuron run epsp_mg {' '.join(SWEEP)}`: {n_cond} conditions, whole command "
+        f"timed in a fresh process, {repeats} interleaved repeat(s) per variant, median. "
+        f"Same features in every variant: **{same}**. Load average at the end: {load_avg}."
+        "\n\n| variant | median | runs |\n|---|---:|---|\n"
+        + "\n".join(rows)
+        + "\n\n"
+        + "\n".join(lines)
+        + mpi_note
+        + "\n"
+    )
+    emit(args, "Sweep scaling (16 conditions)", 20, md, ratios)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
