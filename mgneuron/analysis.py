@@ -120,6 +120,27 @@ def conduction_velocity(arrival_ms: np.ndarray, x_um: np.ndarray, i0: int, i1: i
     return abs(x[i1] - x[i0]) / dt * 1e-3
 
 
+def safety_factor(critical_fraction: float) -> float:
+    """Safety factor of conduction from the critical fraction of sodium conductance.
+
+    ``SF = 1 / k*`` where ``k*`` is the smallest fraction of their sodium conductance the
+    nodes of a region need for the spike to cross it (found by
+    :func:`mgneuron.axon.lesion_safety_factor`). SF is how many times the regenerative
+    current exceeds what conduction needs, the sense of Tasaki's safety factor (1953,
+    *Nervous Transmission*; about 5-7 in frog fibres); SF < 1 means conduction fails,
+    SF = inf that the spike crosses the region even with its nodes silenced.
+
+    Parameters
+    ----------
+    critical_fraction : float
+        k* (dimensionless, >= 0); NaN if unknown.
+    """
+    k = float(critical_fraction)
+    if math.isnan(k) or k < 0:
+        return math.nan
+    return math.inf if k == 0 else 1.0 / k
+
+
 def is_blocked(arrival_ms: np.ndarray, stim_site: int = 0, far_site: int = -1) -> bool:
     """Conduction block: a spike exists at the stimulated site but not at the far site."""
     t = np.asarray(arrival_ms, dtype=float)
@@ -131,78 +152,13 @@ def latency_ms(arrival_ms: np.ndarray, stim_onset_ms: float, site: int = -1) -> 
     return float(np.asarray(arrival_ms, dtype=float)[site] - stim_onset_ms)
 
 
-def safety_factor(
-    t_ms: np.ndarray,
-    i_in_nA: np.ndarray,
-    i_out_nA: np.ndarray,
-    i_cap_nA: np.ndarray,
-    start_ms: float | None = None,
-) -> float:
-    """Safety factor of conduction at one site (Shaw & Rudy 1997, Circ Res 81:727).
-
-    ``SF = integral_A (I_c + I_out) dt / integral_A I_in dt``, with I_in the axial current
-    entering the site from upstream, I_out the axial current leaving it downstream and
-    I_c its capacitive current. A is the interval, from the arrival of the upstream
-    current, during which the site's net membrane charge ``Q_m = integral (I_in - I_out)
-    dt`` (= integral of capacitive + ionic current) is positive. A site that regenerates
-    the spike soon gives away more charge than it receives, so A ends when Q_m returns to
-    zero and SF = 1 + C dV / Q_in > 1; a site that only absorbs charge keeps Q_m > 0 and
-    ends near rest, so SF ~ Q_out / Q_in < 1. Conduction fails where SF < 1.
-
-    Parameters
-    ----------
-    t_ms : array (n,)
-    i_in_nA, i_out_nA : array (n,)
-        Axial current into the site from upstream and out of it downstream (nA).
-    i_cap_nA : array (n,)
-        Capacitive current of the site (nA).
-    start_ms : float, optional
-        Start of A; default the first sample where I_in has risen by 2 % of its maximum
-        rise above its initial (resting) value.
-
-    Returns
-    -------
-    float
-        The safety factor; NaN if no current arrives (or the inputs are not finite).
-    """
-    t = np.asarray(t_ms, dtype=float)
-    arrays = [np.asarray(a, dtype=float) for a in (i_in_nA, i_out_nA, i_cap_nA)]
-    if any(a.shape != t.shape for a in arrays):
-        raise ValueError("t_ms, i_in_nA, i_out_nA and i_cap_nA must have the same shape")
-    if not all(np.all(np.isfinite(a)) for a in arrays):
-        return math.nan
-    # Remove the resting (steady) axial currents: only the spike's currents count.
-    i_in, i_out, i_cap = (a - a[0] for a in arrays)
-    rise = np.max(i_in)
-    if rise <= 0:
-        return math.nan
-    if start_ms is None:
-        k0 = int(np.argmax(i_in > 0.02 * rise))
-    else:
-        k0 = min(int(np.searchsorted(t, start_ms)), t.size - 2)
-    tt, din, dout, dcap = t[k0:], i_in[k0:], i_out[k0:], i_cap[k0:]
-    im = din - dout
-    q_m = np.concatenate([[0.0], np.cumsum(0.5 * (im[1:] + im[:-1]) * np.diff(tt))])
-    pos = q_m > 0
-    if pos.any():
-        first = int(np.argmax(pos))
-        back = np.nonzero(~pos[first:])[0]
-        k_end = first + int(back[0]) if back.size else q_m.size - 1
-    else:
-        k_end = q_m.size - 1
-    a = slice(0, max(k_end, 1) + 1)
-    q_in = np.trapezoid(din[a], tt[a])
-    if q_in <= 0:
-        return math.nan
-    return float((np.trapezoid(dcap[a], tt[a]) + np.trapezoid(dout[a], tt[a])) / q_in)
-
-
 def bisect_threshold(
     responds: Callable[[float], bool],
     start: float = 1.0,
     rel_tol: float = 0.01,
     max_value: float = 1e4,
     max_iter: int = 100,
+    min_ratio: float = 1e-6,
 ) -> float:
     """Smallest stimulus that gives a response, by bracketing then bisection.
 
@@ -216,6 +172,8 @@ def bisect_threshold(
         Stop when (high - low) / high <= rel_tol.
     max_value : float
         Give up (return NaN) if even this value gives no response.
+    min_ratio : float
+        Return 0 if even ``start * min_ratio`` responds.
 
     Returns
     -------
@@ -230,7 +188,7 @@ def bisect_threshold(
         hi = x
         while lo is None:
             x /= 2
-            if x < start * 1e-9:
+            if x < start * min_ratio:
                 return 0.0
             if responds(x):
                 hi = x

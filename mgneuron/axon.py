@@ -13,7 +13,9 @@ Geometry (MRG 2002, Table 1; ``MRG_TABLE``)
     come from the fibre diameter through the table. **Interpolation rule:** every column
     is interpolated piecewise-linearly in fibre diameter between adjacent table rows
     (5.7-16 um); a diameter outside the table is refused unless ``extrapolate=True``, then
-    the two end rows are extended linearly.
+    the nearest end row is scaled by geometric similarity (every length, diameter and the
+    number of lamellae in proportion to the fibre diameter; MYSA length and gap widths
+    fixed). Linear extrapolation is not used: it gives zero internode length at 2.5 um.
 
 Double cable
     The periaxonal space is layer 0 of NEURON's ``extracellular`` mechanism:
@@ -95,6 +97,8 @@ __all__ = [
     "propagates",
     "threshold_nA",
     "refractory_period_ms",
+    "lesion_nodes",
+    "lesion_safety_factor",
 ]
 
 
@@ -169,7 +173,8 @@ def mrg_geometry(fiber_diameter_um: float, extrapolate: bool = False) -> MRGGeom
     fiber_diameter_um : float
         Fibre diameter (um).
     extrapolate : bool
-        Allow diameters outside the table (5.7-16 um): the end rows are extended linearly.
+        Allow diameters outside the table (5.7-16 um): the nearest end row is scaled in
+        proportion to the diameter.
 
     Returns
     -------
@@ -196,9 +201,10 @@ def mrg_geometry(fiber_diameter_um: float, extrapolate: bool = False) -> MRGGeom
                 "um); choose a diameter inside it, or pass extrapolate=True to extend the "
                 "end rows linearly"
             )
-        rows = table[:2] if d < dmin else table[-2:]
-        w = (d - rows[0, 0]) / (rows[1, 0] - rows[0, 0])
-        values = rows[0, 1:] + w * (rows[1, 1:] - rows[0, 1:])
+        # Geometric similarity to the nearest end row: every length and diameter, and the
+        # number of lamellae (the sheath thickness), scale with the fibre diameter.
+        row = table[0] if d < dmin else table[-1]
+        values = row[1:] * (d / row[0])
     else:
         values = np.array([np.interp(d, table[:, 0], table[:, k]) for k in range(1, 6)])
     if np.any(values <= 0) or values[2] >= d or values[3] > values[2]:
@@ -797,25 +803,6 @@ class MyelinatedAxon:
         """Drop every stimulus created by :meth:`iclamp`."""
         self._point_processes.clear()
 
-    def node_coupling(self, j: int) -> tuple[float, float]:
-        """Axial resistances (MOhm) from the centre of node j's end segments to the
-        centres of its neighbouring segments (upstream, downstream); inf at an axon end
-        (node 0 attached to an AIS counts as having an upstream neighbour)."""
-        node = self.nodes[j]
-        nseg = node.nseg
-
-        def half(sec, nseg_: int) -> float:
-            # Ohm cm * cm / cm2 -> Ohm, then MOhm.
-            ell = sec.L / nseg_ / 2 * 1e-4
-            area = math.pi * (sec.diam * 1e-4) ** 2 / 4
-            return sec.Ra * ell / area * 1e-6
-
-        up_sec = node.parentseg().sec if node.parentseg() is not None else None
-        down = self.internode_sections[j][0] if j < len(self.internode_sections) else None
-        r_up = half(node, nseg) + half(up_sec, up_sec.nseg) if up_sec is not None else math.inf
-        r_down = half(node, nseg) + half(down, down.nseg) if down is not None else math.inf
-        return r_up, r_down
-
     def release(self) -> None:
         """Drop every NEURON object the axon holds (the sections disappear)."""
         self._point_processes.clear()
@@ -1126,20 +1113,12 @@ class ConductionTrace:
         Node positions along the axon (um).
     stim_times_ms : tuple of float
         Onsets of the stimulus pulses.
-    i_in_nA, i_out_nA : numpy.ndarray, optional
-        Axial currents into each node from upstream and out of it downstream (nA), shape
-        (n_nodes, n_t); NaN at the axon ends. Recorded with ``record_currents``.
-    i_cap_nA : numpy.ndarray, optional
-        Capacitive current of each node (nA), with ``record_currents``.
     """
 
     t_ms: np.ndarray
     v_mV: np.ndarray
     node_x_um: np.ndarray
     stim_times_ms: tuple[float, ...]
-    i_in_nA: np.ndarray | None = None
-    i_out_nA: np.ndarray | None = None
-    i_cap_nA: np.ndarray | None = None
 
 
 def run_conduction(
@@ -1153,8 +1132,10 @@ def run_conduction(
     dur_ms: float = 0.1,
     stim_times_ms: Sequence[float] = (0.1,),
     amps_nA: Sequence[float] | None = None,
-    record_currents: bool = False,
     bath=None,
+    stop_at_node: int | None = None,
+    stop_count: int = 1,
+    watchdog_ms: float | None = None,
 ) -> ConductionTrace:
     """Stimulate one node with current pulses and record the membrane potential at every node.
 
@@ -1173,10 +1154,16 @@ def run_conduction(
         Pulse onsets (ms).
     amps_nA : sequence of float, optional
         One amplitude per pulse (overrides ``amp_nA``).
-    record_currents : bool
-        Also record the axial currents into and out of every node (for the safety factor).
     bath : Environment, optional
         Applied to the axon's sections before initialisation.
+    stop_at_node : int, optional
+        End the run as soon as this node has crossed -20 mV ``stop_count`` times (the
+        traces are then shorter).
+    stop_count : int
+        See ``stop_at_node``.
+    watchdog_ms : float, optional
+        End the run when no node has crossed -20 mV for this long after the last
+        stimulus onset (the spike has died out; checked every 0.1 ms).
     """
     from neuron import h
 
@@ -1189,64 +1176,57 @@ def run_conduction(
     stims = [
         axon.iclamp(stim_node, a, t0, dur_ms) for a, t0 in zip(amps, stim_times_ms, strict=True)
     ]
+    stopper = None
+    if stop_at_node is not None:
+        seg = axon.node_segment(stop_at_node)
+        stopper = h.NetCon(seg._ref_v, None, sec=seg.sec)
+        stopper.threshold = -20.0
+        count = [0]
+
+        def arrived(_count=count) -> None:
+            _count[0] += 1
+            if _count[0] >= stop_count:
+                h.stoprun = 1
+
+        stopper.record(arrived)
+    events = []
+    watchers = []
+    if watchdog_ms is not None:
+        last = [float(max(stim_times_ms))]
+
+        def seen(_last=last) -> None:
+            _last[0] = h.t
+
+        for node in axon.nodes:
+            nc = h.NetCon(node(0.5)._ref_v, None, sec=node)
+            nc.threshold = -20.0
+            nc.record(seen)
+            watchers.append(nc)
+
+        def check(_last=last) -> None:
+            if h.t - _last[0] > watchdog_ms:
+                h.stoprun = 1
+
+        t_check = float(max(stim_times_ms)) + watchdog_ms
+        while t_check < tstop_ms:
+            events.append((t_check, check))
+            t_check += 0.1
     t_vec = h.Vector().record(h._ref_t, dt_ms)
     v_vecs = [h.Vector().record(n(0.5)._ref_v, dt_ms) for n in axon.nodes]
-    cur = None
-    if record_currents:
-        cur = []
-        for j, node in enumerate(axon.nodes):
-            r_up, r_down = axon.node_coupling(j)
-            first, last = node(0.5 / node.nseg), node(1 - 0.5 / node.nseg)
-            rec = {"r_up": r_up, "r_down": r_down}
-            rec["cap"] = [
-                (h.Vector().record(seg._ref_i_cap, dt_ms), seg.area() * 1e-2) for seg in node
-            ]  # mA/cm2 * um2 * 1e-2 = nA
-            rec["vf"] = h.Vector().record(first._ref_v, dt_ms)
-            rec["ef"] = h.Vector().record(first._ref_vext[0], dt_ms)
-            rec["vl"] = h.Vector().record(last._ref_v, dt_ms)
-            rec["el"] = h.Vector().record(last._ref_vext[0], dt_ms)
-            if math.isfinite(r_up):
-                up = node.parentseg().sec
-                useg = up(1 - 0.5 / up.nseg)
-                rec["vu"] = h.Vector().record(useg._ref_v, dt_ms)
-                rec["eu"] = (
-                    h.Vector().record(useg._ref_vext[0], dt_ms)
-                    if h.ismembrane("extracellular", sec=up)
-                    else None
-                )
-            if math.isfinite(r_down):
-                dseg = axon.internode_sections[j][0](0.5 / axon.internode_sections[j][0].nseg)
-                rec["vd"] = h.Vector().record(dseg._ref_v, dt_ms)
-                rec["ed"] = h.Vector().record(dseg._ref_vext[0], dt_ms)
-            cur.append(rec)
     try:
         if bath is not None and bath.celsius != celsius:
             bath = bath.with_(celsius=celsius, name=bath.name)  # celsius of this run wins
         before = (lambda: bath.apply(axon.all_sections)) if bath is not None else None
-        run(settings, before_init=before)
+        run(settings, before_init=before, events=events)
     finally:
         for s in stims:
             axon._point_processes.remove(s)
+    del stopper, watchers
     t = np.asarray(t_vec)
-    v = np.array([np.asarray(vv) for vv in v_vecs])
+    n_t = min([t.size] + [vv.size() for vv in v_vecs])
+    t = t[:n_t]
+    v = np.array([np.asarray(vv)[:n_t] for vv in v_vecs])
     trace = ConductionTrace(t, v, axon.node_x_um.copy(), tuple(float(x) for x in stim_times_ms))
-    if cur is not None:
-        n = len(axon.nodes)
-        i_in = np.full((n, t.size), np.nan)
-        i_out = np.full((n, t.size), np.nan)
-        i_cap = np.zeros((n, t.size))
-        for j, rec in enumerate(cur):
-            for vec, scale in rec["cap"]:
-                i_cap[j] += np.asarray(vec) * scale
-            vi_first = np.asarray(rec["vf"]) + np.asarray(rec["ef"])
-            vi_last = np.asarray(rec["vl"]) + np.asarray(rec["el"])
-            if "vu" in rec:
-                vu = np.asarray(rec["vu"]) + (np.asarray(rec["eu"]) if rec["eu"] is not None else 0)
-                i_in[j] = (vu - vi_first) / rec["r_up"]
-            if "vd" in rec:
-                vd = np.asarray(rec["vd"]) + np.asarray(rec["ed"])
-                i_out[j] = (vi_last - vd) / rec["r_down"]
-        trace.i_in_nA, trace.i_out_nA, trace.i_cap_nA = i_in, i_out, i_cap
     return trace
 
 
@@ -1261,15 +1241,22 @@ def propagates(
     dt_ms: float = 0.005,
     celsius: float = 37.0,
     threshold_mV: float = -20.0,
+    bath=None,
+    watchdog_ms: float | None = 2.0,
 ) -> bool:
-    """Whether a pulse of ``amp_nA`` at ``stim_node`` gives a spike at ``detect_node``."""
+    """Whether a pulse of ``amp_nA`` at ``stim_node`` gives a spike at ``detect_node``.
+
+    The run stops when the spike arrives, or when no node has fired for ``watchdog_ms``
+    (the spike failed), or at ``tstop_ms`` (default: the travel time at 2 m/s + 2 ms).
+    """
     from mgneuron.analysis import arrival_times
 
     if tstop_ms is None:
         tstop_ms = _travel_time_ms(axon, stim_node, detect_node) + 2.0
     tr = run_conduction(
         axon, tstop_ms=tstop_ms, dt_ms=dt_ms, celsius=celsius, stim_node=stim_node,
-        amp_nA=amp_nA, dur_ms=dur_ms, stim_times_ms=(0.1,),
+        amp_nA=amp_nA, dur_ms=dur_ms, stim_times_ms=(0.1,), bath=bath,
+        stop_at_node=detect_node, watchdog_ms=watchdog_ms,
     )  # fmt: skip
     times = arrival_times(tr.t_ms, tr.v_mV[[detect_node]], threshold_mV, after_ms=0.1)
     return bool(np.isfinite(times[0]))
@@ -1339,7 +1326,8 @@ def refractory_period_ms(
         tr = run_conduction(
             axon, tstop_ms=t0 + interval + travel + 2.0, dt_ms=dt_ms, celsius=celsius,
             stim_node=stim_node, amp_nA=amp_nA, dur_ms=dur_ms,
-            stim_times_ms=(t0, t0 + interval),
+            stim_times_ms=(t0, t0 + interval), stop_at_node=detect_node, stop_count=2,
+            watchdog_ms=2.0,
         )  # fmt: skip
         # Two spikes must reach the far node (the first may arrive after the second pulse).
         return crossing_times(tr.t_ms, tr.v_mV[detect_node], -20.0).size >= 2
@@ -1347,3 +1335,78 @@ def refractory_period_ms(
     if not second_arrives(max_interval_ms):
         return math.nan
     return bisect_boundary(second_arrives, low=dur_ms, high=max_interval_ms, abs_tol=abs_tol_ms)
+
+
+def lesion_nodes(spec: MyelinatedAxonSpec) -> list[int]:
+    """Nodes bordering the lesioned internodes (both ends of each); for an axon without a
+    lesion, the two nodes of its middle internode."""
+    hit = spec.lesioned or ((spec.n_nodes - 1) // 2,)
+    return sorted({j for i in hit for j in (i, i + 1)})
+
+
+def lesion_safety_factor(
+    axon: MyelinatedAxon,
+    nodes: Sequence[int] | None = None,
+    *,
+    stim_node: int = 0,
+    detect_node: int | None = None,
+    amp_nA: float = 3.0,
+    dt_ms: float = 0.001,
+    celsius: float = 37.0,
+    rel_tol: float = 0.01,
+    max_factor: float = 100.0,
+    ms_per_internode: float = 1.0,
+    bath=None,
+) -> float:
+    """Safety factor of conduction across a lesion (see :func:`mgneuron.analysis.safety_factor`).
+
+    The fast and persistent Na conductances of ``nodes`` (default :func:`lesion_nodes`)
+    are scaled by k; k* is the smallest k for which a spike started at ``stim_node``
+    still reaches ``detect_node`` (default: two nodes past the last scaled node), found by
+    bisection to ``rel_tol`` (k above 1 when the lesion blocks at nominal density).
+    Each trial runs until the spike arrives, or for ``ms_per_internode`` per internode
+    from the last node before the lesion to ``detect_node``, after which it counts as
+    blocked. Returns 1 / k*: inf if the spike crosses with those nodes silenced, NaN if
+    even ``max_factor`` times the density does not restore conduction or the stimulus
+    fails before the lesion.
+    """
+    from mgneuron.analysis import arrival_times, bisect_threshold, safety_factor
+
+    nodes = sorted(nodes if nodes is not None else lesion_nodes(axon.spec))
+    n = axon.n_nodes
+    before = max(min(nodes) - 1, stim_node)
+    if detect_node is None:
+        detect_node = min(max(nodes) + 2, n - 1)
+    detect_node %= n
+    secs = [axon.nodes[j] for j in nodes]
+    saved = [[(seg.mrg_node.gnafbar, seg.mrg_node.gnapbar) for seg in sec] for sec in secs]
+    t0 = 0.1
+    first = run_conduction(
+        axon, tstop_ms=t0 + _travel_time_ms(axon, stim_node, before) + 1.0, dt_ms=dt_ms,
+        celsius=celsius, stim_node=stim_node, amp_nA=amp_nA, stim_times_ms=(t0,),
+        bath=bath, stop_at_node=before,
+    )  # fmt: skip
+    t_before = arrival_times(first.t_ms, first.v_mV[[before]], -20.0, after_ms=t0)[0]
+    if not np.isfinite(t_before):
+        return math.nan
+    tstop = t_before + ms_per_internode * max(detect_node - before, 1) + 0.5
+
+    def conducts(k: float) -> bool:
+        for sec, vals in zip(secs, saved, strict=True):
+            for seg, (gnaf, gnap) in zip(sec, vals, strict=True):
+                seg.mrg_node.gnafbar, seg.mrg_node.gnapbar = k * gnaf, k * gnap
+        return propagates(
+            axon, amp_nA, stim_node=stim_node, detect_node=detect_node, dt_ms=dt_ms,
+            celsius=celsius, tstop_ms=tstop, bath=bath,
+        )  # fmt: skip
+
+    try:
+        if conducts(0.0):
+            k_star = 0.0
+        else:
+            k_star = bisect_threshold(conducts, start=1.0, rel_tol=rel_tol, max_value=max_factor)
+    finally:
+        for sec, vals in zip(secs, saved, strict=True):
+            for seg, (gnaf, gnap) in zip(sec, vals, strict=True):
+                seg.mrg_node.gnafbar, seg.mrg_node.gnapbar = gnaf, gnap
+    return safety_factor(k_star)
