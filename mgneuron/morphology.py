@@ -120,7 +120,8 @@ class ValidationReport:
     format : str
         ``"swc"`` or ``"asc"``.
     n_points : int
-        Samples (SWC) or 3-D points on trees and soma contours (ASC).
+        Samples (SWC) or 3-D points on trees and soma contours (ASC; markers and spines not
+        counted).
     soma : str
         ``"point"`` (one SWC point), ``"three-point"``, ``"points"`` (a stack of SWC
         points), ``"contour"``, ``"contour-stack"``, ``"zero-size"`` or ``"none"``.
@@ -526,7 +527,8 @@ _NUM_RE = re.compile(rf"{_NUM}\Z")
 _SEP = r"(?:\s*,\s*|\s+)"  # between the values of a point
 _LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _COMMENT_RE = re.compile(r";[^\n]*")
-_FAST_TOKEN = re.compile(r'(\([\d\s.eE+-]*\)|[()|<>]|"[^"\n]*"?|[^\s(),|<>";]+)')
+_FAST_TOKEN = re.compile(r'(\([\d .eE+-]*\)|[()|<>]|"[^"]*"?|[^ (),|<>";]+)')  # blanks collapsed
+_SINGLE_KINDS = {"(": "(", ")": ")", "|": "|", "<": "<", ">": ">"}
 # Slow pass: one meaningful token per match; blanks, commas and comments skipped in front.
 _SLOW_TOKEN = re.compile(
     rf"""(?:[\s,]+|;[^\n]*)*
@@ -566,8 +568,16 @@ class _FastAscTokens:
     """Tokens of a Neurolucida file for the fast pass (no line numbers)."""
 
     def __init__(self, text: str):
-        toks = _FAST_TOKEN.findall(_COMMENT_RE.sub("", text))
-        kinds = [_classify(t) for t in toks]
+        stripped = _COMMENT_RE.sub("", text)
+        if '"' in stripped and any(
+            line.count('"') % 2 for line in stripped.splitlines() if '"' in line
+        ):
+            raise _Fallback  # a string left open at the end of its line
+        # Tokens never contain blanks (strings aside), so collapse them first: the regex
+        # then scans half the text (Neurolucida files are padded with spaces).
+        toks = _FAST_TOKEN.findall(" ".join(stripped.split()))
+        single = _SINGLE_KINDS.get
+        kinds = [single(t) or ("P" if t[0] == "(" else _classify(t)) for t in toks]
         pts = [t for t, k in zip(toks, kinds, strict=True) if k == "P"]
         if pts:
             joined = " ".join(pts).replace("(", f" {_SENTINEL} ").replace(")", " ")
@@ -587,13 +597,14 @@ class _FastAscTokens:
         toks.append("")
         self.kinds, self.values = kinds, [t.strip('"') if t[:1] == '"' else t for t in toks]
         # ordinal of each point token among all points (markers' points included)
-        self._ordinal = list(itertools.accumulate(k == "P" for k in kinds))
+        counter = itertools.count()
+        self._ordinal = [next(counter) if k == "P" else -1 for k in kinds]
         self._tree = np.zeros(len(self.coords), dtype=bool)
 
     def point(self, j: int, tree: bool) -> tuple[int, int]:
         if self.kinds[j] != "P":
             raise _Fallback
-        k = self._ordinal[j] - 1
+        k = self._ordinal[j]
         self._tree[k] = tree
         return j + 1, k
 
@@ -850,7 +861,7 @@ def _parse_asc(toks, path: str) -> ValidationReport:
             "empty morphology: no tree (Dendrite/Axon/Apical) and no soma contour", path, 1
         )
     coords = toks.coords
-    report.n_points = len(coords)
+    report.n_points = sum(tree_types.values()) + sum(len(c) for c in soma_contours)
     report.type_counts = dict(sorted(tree_types.items()))
     if first_points:
         report.root_xyz = tuple(float(v) for v in coords[first_points[0], :3])
