@@ -29,6 +29,7 @@ import json
 import os
 import shlex
 import sys
+import time as _time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,6 +247,19 @@ def _write_at(ds: h5py.Dataset, start: int, column: np.ndarray) -> None:
         ds[start : start + n] = column
 
 
+def _small_dataset(group: h5py.Group, name: str, data: np.ndarray) -> None:
+    """Create a small contiguous numeric dataset through h5py's low-level API.
+
+    Half the cost of ``create_dataset`` (~0.09 vs 0.18 ms), which is paid for every
+    mapping dataset of every condition.
+    """
+    data = np.ascontiguousarray(data)
+    tid = h5py.h5t.py_create(data.dtype, logical=True)
+    dsid = h5py.h5d.create(group.id, name.encode(), tid, h5py.h5s.create_simple(data.shape))
+    if data.size:
+        dsid.write(h5py.h5s.ALL, h5py.h5s.ALL, data)
+
+
 def _promote_to_float(group: h5py.Group, key: str) -> h5py.Dataset:
     old = group[key][:].astype(np.float64)
     attrs = dict(group[key].attrs)
@@ -428,6 +442,14 @@ class ResultsWriter:
         The command line that started the run; default ``sys.argv``.
     resume : bool
         Reopen an existing partial file of the same protocol and keep its conditions.
+    flush_s : float, optional
+        Longest time (s) a finished condition's table rows (features, conditions) wait
+        before they are written (default ``$MGNEURON_FLUSH_S`` or 1 s). Its run data are
+        written and flushed at once; appending table rows costs a few ms per condition,
+        most of the runner's overhead on sweeps of short conditions, so rows are written
+        in batches. A run killed outright loses at most the conditions finished in the
+        last ``flush_s`` (they run again on ``--resume``); an interrupted run (Ctrl-C,
+        an exception) writes everything before closing. 0 writes after every condition.
     """
 
     def __init__(
@@ -438,7 +460,14 @@ class ResultsWriter:
         seed: int = 0,
         command: str | None = None,
         resume: bool = False,
+        flush_s: float | None = None,
     ) -> None:
+        if flush_s is None:
+            flush_s = float(os.environ.get("MGNEURON_FLUSH_S", "1.0"))
+        self.flush_s = float(flush_s)
+        self._pending_features: list[dict] = []
+        self._pending_conditions: list[dict] = []
+        self._last_flush = _time.monotonic()
         self.path = Path(path)
         self.partial = partial_path(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -495,12 +524,28 @@ class ResultsWriter:
             self._f.create_group(name)
         self._tables = {}
         self._done: set[int] = set()
+        self._f.flush()  # a run killed from here on leaves a readable partial file
 
     # -- state ----------------------------------------------------------------------------
     @property
     def file(self) -> h5py.File:
-        """The open h5py file (the partial one)."""
+        """The open h5py file (the partial one), with every finished condition written."""
+        self.flush()
         return self._f
+
+    def flush(self) -> None:
+        """Write the table rows of finished conditions and flush the file to disk.
+
+        Features go before the conditions rows: a condition counts as done (and is
+        skipped by ``--resume``) only once its conditions row is on disk.
+        """
+        if self._pending_features:
+            _append_rows(self._f["features"], self._pending_features, self._tables)
+        if self._pending_conditions:
+            _append_rows(self._f["conditions"], self._pending_conditions, self._tables)
+        self._pending_features, self._pending_conditions = [], []
+        self._f.flush()
+        self._last_flush = _time.monotonic()
 
     def completed_ids(self) -> set[int]:
         """Condition ids already written (ok or failed)."""
@@ -523,7 +568,7 @@ class ResultsWriter:
         error: str | None = None,
         run_s: float = float("nan"),
     ) -> None:
-        """Write everything about one condition and flush, so a crash keeps it.
+        """Write everything about one condition; flush at most ``flush_s`` later.
 
         The run data go first and the conditions row last: a condition appears in
         ``/conditions`` only once all of it is on disk.
@@ -539,15 +584,19 @@ class ResultsWriter:
                 self._write_report(run.require_group("report").create_group(pop), rep)
         for pop, sp in (spikes or {}).items():
             self._write_spikes(run.require_group("spikes").create_group(pop), sp)
-        rows = [{"condition_id": cid, **dict(r)} for r in features]
-        _append_rows(self._f["features"], rows, self._tables)
+        # Flush now: HDF5 may write parts of unflushed metadata at any time, and a file
+        # killed between such a write and the next flush is unreadable. Only the table
+        # rows (the costly part) wait for the next flush of the tables.
+        self._f.flush()
+        self._pending_features += [{"condition_id": cid, **dict(r)} for r in features]
         row = {"condition_id": cid, **dict(condition)}
         row["status"] = "failed" if error else "ok"
         row["error"] = error or ""
         row["run_s"] = float(run_s)
-        _append_rows(self._f["conditions"], [row], self._tables)
-        self._f.flush()
+        self._pending_conditions.append(row)
         self._done.add(cid)
+        if _time.monotonic() - self._last_flush >= self.flush_s:
+            self.flush()
 
     def stream_report(
         self,
@@ -583,6 +632,7 @@ class ResultsWriter:
 
     def finish(self) -> Path:
         """Mark the file complete, close it and rename it to its final path."""
+        self.flush()
         self._f.attrs["status"] = "complete"
         self._f.attrs["finished"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         self._f.close()
@@ -592,6 +642,7 @@ class ResultsWriter:
     def close(self) -> Path:
         """Close without completing (interrupted run): the partial file stays for --resume."""
         if self._f.id.valid:
+            self.flush()
             self._f.attrs["status"] = "partial"
             self._f.close()
         return self.partial
@@ -645,12 +696,12 @@ class ResultsWriter:
     @staticmethod
     def _write_mapping(g, node_ids, element_ids, index_pointers, time) -> None:
         m = g.create_group("mapping")
-        m.create_dataset("node_ids", data=np.asarray(node_ids, dtype=np.uint64))
-        ptr = m.create_dataset("index_pointers", data=np.asarray(index_pointers, np.uint64))
-        m["index_pointer"] = ptr  # hard link: the name bmtk reads
-        m.create_dataset("element_ids", data=np.asarray(element_ids, dtype=np.uint32))
-        t = m.create_dataset("time", data=np.asarray(time, dtype=np.float64))
-        t.attrs["units"] = "ms"
+        _small_dataset(m, "node_ids", np.asarray(node_ids, dtype=np.uint64))
+        _small_dataset(m, "index_pointers", np.asarray(index_pointers, np.uint64))
+        m["index_pointer"] = m["index_pointers"]  # hard link: the name bmtk reads
+        _small_dataset(m, "element_ids", np.asarray(element_ids, dtype=np.uint32))
+        _small_dataset(m, "time", np.asarray(time, dtype=np.float64))
+        m["time"].attrs["units"] = "ms"
 
     def _write_report(self, g: h5py.Group, rep: Report) -> None:
         n_t, n_e = rep.data.shape

@@ -229,14 +229,14 @@ def test_errors_that_must_stop_a_sweep_still_do_in_workers(tmp_path, h):
         run(Spiky, tmp_path / "x.h5", workers=0)
 
 
-def _start_and_kill(tmp_path: Path, out: Path, sig: int) -> None:
+def _start_and_kill(tmp_path: Path, out: Path, sig: int, flush_s: str = "1") -> None:
     marker = tmp_path / f"marker-{sig}"
     code = (
         "from tests.test_parallel import Spiky\n"
         "from mgneuron.parallel import run\n"
         f"run(Spiky, {str(out)!r}, hang_on=2, stream=True, tstop=40.0)\n"
     )
-    env = dict(os.environ, MGNEURON_TEST_MARKER=str(marker))
+    env = dict(os.environ, MGNEURON_TEST_MARKER=str(marker), MGNEURON_FLUSH_S=flush_s)
     proc = subprocess.Popen(_python(code), env=env, cwd=tmp_path)
     try:
         deadline = time.time() + 60
@@ -253,9 +253,13 @@ def _start_and_kill(tmp_path: Path, out: Path, sig: int) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_interrupted_sweep_resumes_to_the_same_file(tmp_path, h, sig):
-    """Kill a sweep while condition 2 runs; --resume finishes it; compare to a clean run."""
+    """Kill a sweep while condition 2 runs; --resume finishes it; compare to a clean run.
+
+    SIGKILL gives no chance to write: the writer flushes after every condition here
+    (MGNEURON_FLUSH_S=0). Ctrl-C (SIGINT) writes the pending rows on the way out.
+    """
     out = tmp_path / "k.h5"
-    _start_and_kill(tmp_path, out, sig)
+    _start_and_kill(tmp_path, out, sig, flush_s="0" if sig == signal.SIGKILL else "1")
     assert not out.exists() and partial_path(out).exists()
     part = read_conditions(partial_path(out), allow_partial=True)
     assert list(part["condition_id"]) == [0, 1]  # the finished ones are kept
