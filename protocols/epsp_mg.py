@@ -1,13 +1,15 @@
-"""EPSPs through AMPA + NMDA synapses on a dendrite, vs [Mg]o.
+"""EPSPs through AMPA + NMDA synapses on dendrites, vs [Mg]o.
 
 Methods
 -------
-A passive ball-and-stick cell (soma 20 x 20 um; dendrite 300 um x 2 um; Rm 15 kOhm cm2,
-Cm 1 uF/cm2, Ra 150 Ohm cm, E_leak -70 mV) receives ``n_syn`` AMPA + NMDA synapse pairs
-spread evenly between 60 % and 90 % of the dendrite. Every pair is driven by the same
-presynaptic burst (``n_spikes`` spikes at ``burst_hz`` from ``t_burst``). Per [Mg]o we
-measure at the soma the EPSP peak (above rest) and area, and at the synapses the NMDA charge
-and its Ca2+ part (the Ca2+ entry through NMDA receptors).
+A cell (default: the shipped ball-and-stick, soma 20 um + one 600 um x 2 um dendrite, with
+the passive biophysics set; any SWC/ASC with ``--morphology`` and any set with
+``--biophysics``) receives ``n_syn`` AMPA (``AMPASyn``) + NMDA (``NMDAMg``) synapse pairs at
+the sites of a location rule (default: 10 random dendritic sites 100-300 um from the soma,
+seeded). Every pair is driven by the same presynaptic burst (``n_spikes`` spikes at
+``burst_hz`` from ``t_burst``). Per [Mg]o we measure at the soma the EPSP peak above rest
+and its area, at the first synapse the local peak depolarisation, and over all synapses the
+NMDA charge and its Ca2+ part (the Ca2+ entry through NMDA receptors).
 
 Features: ``mg_mM, epsp_peak_mV, epsp_area_mV_ms, dend_peak_mV, nmda_charge_pC,
 ca_entry_pC, ca_entry_amol``.
@@ -19,29 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
+from mgneuron.cell import build_cell, cell_spec
 from mgneuron.environment import PRESETS, Environment
+from mgneuron.locations import RegionSites, parse_location
 from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main
 from mgneuron.results import Report
 from mgneuron.simulation import RunSettings, record, run, sample_interval
 
 FARADAY = 96485.33212  # C/mol
 PRESET_MG = tuple(sorted({env.mg_mM for env in PRESETS.values()}))
-
-
-def build_ball_and_stick(h):
-    """The passive ball-and-stick cell of this protocol; returns (soma, dend)."""
-    soma = h.Section(name="soma")
-    soma.L = soma.diam = 20.0
-    dend = h.Section(name="dend")
-    dend.L, dend.diam = 300.0, 2.0
-    dend.connect(soma(1))
-    for sec in (soma, dend):
-        sec.Ra, sec.cm = 150.0, 1.0
-        sec.insert("pas")
-        for seg in sec:
-            seg.pas.g, seg.pas.e = 1.0 / 15000.0, -70.0
-    dend.nseg = 31
-    return soma, dend
 
 
 class EpspMg(Protocol):
@@ -62,6 +50,15 @@ class EpspMg(Protocol):
             minimum=0.0,
         ),
         Param("ca_mM", 2.0, "mM", "[Ca]o", float, aliases=("ca",), minimum=0.0),
+        Param("morphology", "ball_and_stick", "", "SWC/ASC file or shipped morphology name", str),
+        Param("biophysics", "passive", "", "biophysics set name or JSON file", str),
+        Param(
+            "synapses",
+            "dendrite:100-300um",
+            "",
+            "location rule of the synapses (n_syn random sites among its segments, seeded)",
+            str,
+        ),
         Param("n_syn", 10, "", "number of AMPA+NMDA synapse pairs", int, minimum=1),
         Param(
             "gmax_ampa_uS", 0.0001, "uS", "AMPA peak conductance per synapse", float, minimum=0.0
@@ -86,18 +83,23 @@ class EpspMg(Protocol):
     def run_condition(self, p):
         from neuron import h
 
-        settings = RunSettings(tstop=p["tstop"], dt=p["dt"], celsius=p["celsius"], v_init=-70)
-
         # 1. The cell.
-        soma, dend = build_ball_and_stick(h)
+        cell = build_cell(cell_spec(p["morphology"], p["biophysics"]))
+        settings = RunSettings(
+            tstop=p["tstop"], dt=p["dt"], celsius=p["celsius"], v_init=cell.v_init
+        )
 
-        # 2. AMPA + NMDA synapse pairs spread over 60-90 % of the dendrite.
-        xs = np.linspace(0.6, 0.9, p["n_syn"])
+        # 2. AMPA + NMDA synapse pairs at n_syn random sites of the rule (seeded).
+        rule = parse_location(p["synapses"])
+        if isinstance(rule, RegionSites):
+            rule = RegionSites(rule.region, rule.min_um, rule.max_um, p["n_syn"], p["seed"])
+        sites = cell.segments(rule)
+        sites = [sites[k % len(sites)] for k in range(p["n_syn"])]
         ampas, nmdas = [], []
-        for x in xs:
-            a = h.AMPASyn(dend(x))
+        for seg in sites:
+            a = h.AMPASyn(seg)
             a.gmax = p["gmax_ampa_uS"]
-            n = h.NMDAMg(dend(x))
+            n = h.NMDAMg(seg)
             n.gmax = p["gmax_ampa_uS"] * p["nmda_ampa_ratio"]
             n.block_model = p["block_model"]
             ampas.append(a), nmdas.append(n)
@@ -110,13 +112,12 @@ class EpspMg(Protocol):
 
         # 4. Record soma and synaptic-site voltage.
         every = sample_interval(settings, p["record_every"])
-        v_soma = record(soma(0.5)._ref_v, settings.dt)
-        x_mid = float(xs[len(xs) // 2])
-        v_dend = record(dend(x_mid)._ref_v, settings.dt)
+        v_soma = record(cell.soma._ref_v, settings.dt)
+        v_dend = record(sites[0]._ref_v, settings.dt)
 
         # 5. Bath, run.
         bath = Environment(mg_mM=p["mg_mM"], ca_mM=p["ca_mM"], celsius=p["celsius"])
-        run(settings, before_init=lambda: bath.apply([soma, dend]))
+        run(settings, before_init=lambda: cell.apply_environment(bath))
 
         # 6. Measures.
         vs, vd = np.asarray(v_soma), np.asarray(v_dend)
@@ -143,8 +144,9 @@ class EpspMg(Protocol):
             element_ids=[0, 1],
             variable="v",
             units="mV",
-            element_labels=["soma(0.5)", f"dend({x_mid:.3g})"],
+            element_labels=[str(cell.soma), str(sites[0])],
         )
+        cell.delete()
         return ConditionResult(features=[features], reports={"cell": report})
 
     def plot(self, path, out_dir):
