@@ -43,6 +43,8 @@ __all__ = [
     "cell_spec",
     "add_cell_arguments",
     "cell_spec_from_args",
+    "cell_params",
+    "cell_spec_from_params",
     "build_cell",
     "add_axon_stub",
     "DEFAULT_BIOPHYSICS",
@@ -174,6 +176,58 @@ def cell_spec_from_args(args: argparse.Namespace) -> CellSpec:
         biophysics=getattr(args, "biophysics", None),
         d_lambda=getattr(args, "d_lambda", 0.1),
         d_lambda_freq_hz=getattr(args, "d_lambda_freq", 100.0),
+    )
+
+
+def cell_params(
+    default_morphology: str = "l5_pyramid_stylized",
+    default_biophysics: str = DEFAULT_BIOPHYSICS,
+) -> tuple:
+    """Protocol parameters (:class:`mgneuron.protocol.Param`) that choose the cell.
+
+    ``--morphology PATH``, ``--biophysics NAME_OR_FILE``, ``--d-lambda FRACTION`` and
+    ``--d-lambda-freq HZ``; add them to a protocol's ``params`` and build the cell with
+    :func:`cell_spec_from_params`.
+    """
+    from mgneuron.protocol import Param
+
+    return (
+        Param(
+            "morphology",
+            default_morphology,
+            "",
+            "SWC or Neurolucida .asc file, or a shipped morphology name",
+            str,
+        ),
+        Param(
+            "biophysics",
+            default_biophysics,
+            "",
+            "biophysics set (pyramidal, passive) or a JSON file",
+            str,
+        ),
+        Param(
+            "d_lambda", 0.1, "", "largest segment as a fraction of lambda_f", float, minimum=1e-6
+        ),
+        Param(
+            "d_lambda_freq_hz",
+            100.0,
+            "Hz",
+            "frequency of lambda_f",
+            float,
+            flag="--d-lambda-freq",
+            minimum=1e-6,
+        ),
+    )
+
+
+def cell_spec_from_params(p) -> CellSpec:
+    """The CellSpec named by a protocol's parameters (see :func:`cell_params`)."""
+    return cell_spec(
+        morphology=p.get("morphology"),
+        biophysics=p.get("biophysics"),
+        d_lambda=p.get("d_lambda", 0.1),
+        d_lambda_freq_hz=p.get("d_lambda_freq_hz", 100.0),
     )
 
 
