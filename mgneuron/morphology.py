@@ -1326,7 +1326,9 @@ class Morphology:
 def _resolve_path(path: str | os.PathLike) -> Path:
     """A path as given, or the name of a shipped morphology."""
     p = Path(path).expanduser()
-    if p.exists() or p.is_absolute() or len(p.parts) > 1:
+    if p.exists():
+        return p.resolve()  # absolute: worker processes and results files see the same
+    if p.is_absolute() or len(p.parts) > 1:
         return p
     try:
         return shipped_morphology(str(path))
