@@ -496,6 +496,8 @@ def build_parser(cls: type[Protocol], parser: argparse.ArgumentParser | None = N
             text = f"{p.help}{unit}; comma-separated list [default: {default}]"
         else:
             text = f"{p.help}{unit} [default: {p.default}]"
+        # argparse expands %-formats in help texts: keep literal percent signs
+        text = text.replace("%", "%%")
         parser.add_argument(p.cli_flag, dest=p.name, default=None, metavar="VALUE", help=text)
     parser.add_argument("--out", default=None, help="output HDF5 file [results/<name>.h5]")
     parser.add_argument(

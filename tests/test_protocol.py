@@ -8,7 +8,14 @@ import sys
 import pytest
 
 from mgneuron.errors import BathError, ProtocolError
-from mgneuron.protocol import ConditionResult, Param, Protocol, get_protocol, run_protocol
+from mgneuron.protocol import (
+    ConditionResult,
+    Param,
+    Protocol,
+    get_protocol,
+    list_protocols,
+    run_protocol,
+)
 from mgneuron.results import read_conditions, read_features
 
 
@@ -137,3 +144,15 @@ def test_cli_run_writes_complete_file(tmp_path):
         check=False,
     )
     assert res.returncode == 2 and "mg_mM must be >= 0" in res.stderr
+
+
+@pytest.mark.parametrize("name", list_protocols())
+def test_every_protocol_has_a_working_help(name):
+    import argparse
+
+    from mgneuron.protocol import build_parser
+
+    cls = get_protocol(name)
+    assert cls.title and cls.__doc__
+    text = build_parser(cls, argparse.ArgumentParser(prog=name)).format_help()
+    assert "--tstop" in text and "--seed" in text
