@@ -2,14 +2,15 @@
 
 Methods
 -------
-A cell (default: the shipped ball-and-stick, soma 20 um + one 600 um x 2 um dendrite, with
-the passive biophysics set; any SWC/ASC with ``--morphology`` and any set with
-``--biophysics``) receives ``n_syn`` AMPA (``AMPASyn``) + NMDA (``NMDAMg``) synapse pairs at
-the sites of a location rule (default: 10 random dendritic sites 100-300 um from the soma,
-seeded). Every pair is driven by the same presynaptic burst (``n_spikes`` spikes at
-``burst_hz`` from ``t_burst``). Per [Mg]o we measure at the soma the EPSP peak above rest
-and its area, at the first synapse the local peak depolarisation, and over all synapses the
-NMDA charge and its Ca2+ part (the Ca2+ entry through NMDA receptors).
+A cell (default: the shipped ball-and-stick, soma 20 um + one 600 um x 2 um dendrite,
+passive biophysics; any SWC/ASC with ``--morphology``, any set with ``--biophysics``, and
+``--myelinated-axon DIAMETER[:PRESET]`` to replace its axon beyond the initial segment by
+an MRG myelinated axon) receives ``n_syn`` AMPA (``AMPASyn``) + NMDA (``NMDAMg``) synapse
+pairs at the sites of a location rule (default: 10 random dendritic sites 100-300 um from
+the soma, seeded). Every pair is driven by the same presynaptic burst (``n_spikes``
+spikes at ``burst_hz`` from ``t_burst``). Per [Mg]o we measure at the soma the EPSP peak
+above rest and its area, at the first synapse the local peak depolarisation, and over all
+synapses the NMDA charge and its Ca2+ part (the Ca2+ entry through NMDA receptors).
 
 Features: ``mg_mM, epsp_peak_mV, epsp_area_mV_ms, dend_peak_mV, nmda_charge_pC,
 ca_entry_pC, ca_entry_amol``.
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mgneuron.axon import apply_myelinated_axon, myelinated_axon_param
 from mgneuron.cell import build_cell, cell_spec
 from mgneuron.environment import PRESETS, Environment
 from mgneuron.locations import RegionSites, parse_location
@@ -52,6 +54,7 @@ class EpspMg(Protocol):
         Param("ca_mM", 2.0, "mM", "[Ca]o", float, aliases=("ca",), minimum=0.0),
         Param("morphology", "ball_and_stick", "", "SWC/ASC file or shipped morphology name", str),
         Param("biophysics", "passive", "", "biophysics set name or JSON file", str),
+        myelinated_axon_param(),
         Param(
             "synapses",
             "dendrite:100-300um",
@@ -85,6 +88,7 @@ class EpspMg(Protocol):
 
         # 1. The cell.
         cell = build_cell(cell_spec(p["morphology"], p["biophysics"]))
+        myelinated = apply_myelinated_axon(cell, p["myelinated_axon"])
         settings = RunSettings(
             tstop=p["tstop"], dt=p["dt"], celsius=p["celsius"], v_init=cell.v_init
         )
@@ -146,6 +150,7 @@ class EpspMg(Protocol):
             units="mV",
             element_labels=[str(cell.soma), str(sites[0])],
         )
+        del myelinated
         cell.delete()
         return ConditionResult(features=[features], reports={"cell": report})
 
