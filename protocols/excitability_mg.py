@@ -29,7 +29,9 @@ large-step initialisation), so the rest the bath sets is where the run begins.
    strength-duration time constant ``sdtc_ms``.
 3. *Voltage threshold* ``threshold_mV``: the potential at which dV/dt rises through
    ``dvdt_mV_ms`` (pyramidal: at the soma, first spike at rheobase) or ``axon_dvdt_mV_ms``
-   (axon: at the stimulated node, spike of the brief pulse at threshold).
+   (axon: spike of the brief pulse at threshold, at the node where that spike starts,
+   ``threshold_site``; normally the stimulated node, but near instability, at 0 mM Mg,
+   the sealed end nodes of a 21-node fibre fire first).
 4. *After-discharge*: a brief pulse (``brief_ms`` / ``axon_brief_ms``) at ``brief_factor``
    times its threshold; ``n_spikes`` counts the spikes in the following ``after_ms`` (1 =
    a single response, more = repetitive firing; for the axon, the nerve side of cramps).
@@ -58,7 +60,8 @@ channels, effects on K channels) and no Ca2+ or Ca-activated currents are modell
 every channel applies.
 
 Features (one row per condition): ``cell, mg_mM, ca_mM, shift_mV, rheobase_nA,
-threshold_mV, latency_ms, rest_mV, brief_threshold_nA, long_threshold_nA, sdtc_ms,
+threshold_mV, threshold_site, latency_ms`` (of the spike at threshold, to the detection
+site), ``rest_mV, brief_threshold_nA, long_threshold_nA, sdtc_ms,
 n_spikes, after_spikes, spontaneous_rate_hz, fi_gain_hz_per_nA, fi_current{k}_nA,
 fi_rate{k}_hz``. Tables: ``fi`` (cell, mg_mM, ca_mM, current_nA, rate_hz) and
 ``threshold_shift`` (per cell and [Mg]o: threshold and shift relative to the normal bath).
@@ -80,7 +83,13 @@ import pandas as pd
 
 from mgneuron.environment import PRESETS, Environment
 from mgneuron.errors import ProtocolError
-from mgneuron.excitability import fi_gain, find_rheobase, firing_rate_hz, threshold_dvdt
+from mgneuron.excitability import (
+    fi_gain,
+    find_rheobase,
+    firing_rate_hz,
+    spike_times,
+    threshold_dvdt,
+)
 from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main
 from mgneuron.results import Report
 from mgneuron.simulation import RunSettings, run
@@ -131,12 +140,14 @@ def coupled_ca_mM(mg_mM: float, ca_mM: float, hypocalcaemia: float) -> float:
 @dataclass
 class Trace:
     """One trial: sample times (ms), potential at the stimulation and detection sites (mV),
-    and spike times (ms) at the detection site."""
+    spike times (ms) at the detection site, and the potential at every candidate site of
+    spike initiation (mV, one row per site)."""
 
     t: np.ndarray
     v_stim: np.ndarray
     v_detect: np.ndarray
     spikes: np.ndarray
+    v_sites: np.ndarray
 
 
 class Preparation:
@@ -153,14 +164,20 @@ class Preparation:
     bath : Environment
     owner : object
         The object that keeps the sections alive (a Cell or MyelinatedAxon).
+    labels : list of str
+        Names of the stimulation and detection sites.
+    sites : dict of str to nrn.Segment
+        Where the voltage threshold may be measured: the site whose potential first
+        crosses the spike level is taken as the site of spike initiation.
     """
 
-    def __init__(self, sections, stim_seg, detect_seg, settings, bath, owner, labels):
+    def __init__(self, sections, stim_seg, detect_seg, settings, bath, owner, labels, sites):
         from neuron import h
 
         self.sections = sections
         self.stim_seg, self.detect_seg = stim_seg, detect_seg
         self.settings, self.bath, self.owner, self.labels = settings, bath, owner, labels
+        self.site_names = list(sites)
         self.stim = h.IClamp(stim_seg)
         self.stim.amp = 0.0
         self._stop = False
@@ -173,6 +190,7 @@ class Preparation:
         self._t = h.Vector().record(h._ref_t)
         self._vs = h.Vector().record(stim_seg._ref_v)
         self._vd = h.Vector().record(detect_seg._ref_v)
+        self._vsites = [h.Vector().record(seg._ref_v) for seg in sites.values()]
         self._fih = h.FInitializeHandler(1, self._steady_state)
 
     def _on_spike(self) -> None:
@@ -232,12 +250,13 @@ class Preparation:
             np.array(self._vs),
             np.array(self._vd),
             np.array([s for s in self._spikes if 0.0 <= s <= tstop_ms]),
+            np.array([np.asarray(v) for v in self._vsites]),
         )
 
     def release(self) -> None:
         """Drop every NEURON object (the sections go with the owner)."""
         self._fih = self._nc = self.stim = None
-        self._t = self._vs = self._vd = None
+        self._t = self._vs = self._vd = self._vsites = None
         if hasattr(self.owner, "delete"):
             self.owner.delete()
         elif hasattr(self.owner, "release"):
@@ -362,6 +381,7 @@ def _build(p: dict, bath: Environment, shift: float) -> Preparation:
         )
         stim = detect = cell.soma
         owner, labels = cell, [f"{cell.soma.sec.name()}(0.5)"] * 2
+        sites = {"soma": cell.soma}  # threshold at the soma, as measured in slices
     else:
         from mgneuron.axon import build_axon, parse_myelinated_axon
 
@@ -384,10 +404,11 @@ def _build(p: dict, bath: Environment, shift: float) -> Preparation:
             tstop=1.0, dt=_value(p, "axon_dt"), celsius=p["axon_celsius"], v_init=v_init
         )
         owner, labels = axon, [f"node[{mid}]", f"node[{far}]"]
+        sites = {f"node[{j}]": axon.node_segment(j) for j in range(axon.n_nodes)}
     if p["shift_reversals"]:
         translate_membrane(sections, shift)
         settings = replace(settings, v_init=settings.v_init + shift)
-    return Preparation(sections, stim, detect, settings, bath, owner, labels)
+    return Preparation(sections, stim, detect, settings, bath, owner, labels, sites)
 
 
 # ---------------------------------------------------------------------------------------
@@ -459,7 +480,8 @@ class ExcitabilityMg(Protocol):
               minimum=0.0),
         Param("axon_dvdt_mV_ms", 100.0, "mV/ms", "axon: dV/dt threshold criterion", float,
               minimum=0.0),
-        Param("record_every", 0.1, "ms", "sampling of stored traces", float, minimum=1e-4),
+        Param("record_every", 0.1, "ms", "pyramidal: sampling of stored traces (axon: every step)",
+              float, minimum=1e-4),
     )  # fmt: skip
 
     @classmethod
@@ -494,7 +516,9 @@ class ExcitabilityMg(Protocol):
         try:
             # 1. The preparation, at rest in the bath.
             prep = _build(p, bath, shift)
-            row, reports = _measure(prep, plan, p["cell"], p["record_every"])
+            # Stored traces: every record_every ms (pyramidal), every time step (axon).
+            every = p["record_every"] if p["cell"] == "pyramidal" else prep.settings.dt
+            row, reports = _measure(prep, plan, p["cell"], every)
         finally:
             if prep is not None:
                 prep.release()
@@ -577,7 +601,7 @@ def _measure(prep: Preparation, plan: _Plan, cell: str, record_every: float):
     if spont.size:
         # A spontaneously firing preparation: no rheobase to find, no pulse threshold.
         row.update(rheobase_nA=0.0, brief_threshold_nA=nan, long_threshold_nA=nan, sdtc_ms=nan)
-        row["threshold_mV"] = threshold_dvdt(tr.t, tr.v_stim, plan.dvdt, SPIKE_MV)
+        row["threshold_mV"], row["threshold_site"] = _threshold(prep, tr, plan.dvdt, 0.0)
         row["latency_ms"] = nan
         window = min(plan.after_ms, plan.spont_ms)
         row["n_spikes"] = int(round(row["spontaneous_rate_hz"] * window / 1e3))
@@ -608,7 +632,7 @@ def _measure(prep: Preparation, plan: _Plan, cell: str, record_every: float):
         t_first = first_spike.get((thr_amp, thr_dur), nan)
         t_end = (t_first if np.isfinite(t_first) else d0 + thr_dur + wait) + 5.0
         tr = prep.trial(thr_amp, d0, thr_dur, t_end)
-        row["threshold_mV"] = threshold_dvdt(tr.t, tr.v_stim, plan.dvdt, SPIKE_MV, d0)
+        row["threshold_mV"], row["threshold_site"] = _threshold(prep, tr, plan.dvdt, d0)
         row["latency_ms"] = t_first - d0
         reports["threshold"] = _report(prep, tr, record_every)
 
@@ -629,6 +653,21 @@ def _measure(prep: Preparation, plan: _Plan, cell: str, record_every: float):
         rates.append(rate)
     row["fi_gain_hz_per_nA"] = fi_gain(plan.fi_currents, rates)
     return row, reports
+
+
+def _threshold(prep: Preparation, tr: Trace, dvdt: float, start_ms: float) -> tuple:
+    """dV/dt threshold (mV) of the first spike at the site where it starts, and that site.
+
+    The site of initiation is the candidate site whose potential first crosses the spike
+    level after ``start_ms`` (for the axon, the stimulated node, unless the bath makes
+    another node fire first: near instability the sealed end nodes of a short fibre can).
+    """
+    first = [spike_times(tr.t, v, SPIKE_MV, start_ms) for v in tr.v_sites]
+    times = [f[0] if f.size else math.inf for f in first]
+    if not times or not np.isfinite(min(times)):
+        return math.nan, ""
+    k = int(np.argmin(times))
+    return threshold_dvdt(tr.t, tr.v_sites[k], dvdt, SPIKE_MV, start_ms), prep.site_names[k]
 
 
 def _weiss(t1: float, i1: float, t2: float, i2: float) -> tuple[float, float]:
@@ -675,8 +714,8 @@ def plot_excitability_mg(path, out: Path) -> Path:
     from mgneuron.results import read_features, read_table
 
     df = read_features(path).sort_values("mg_mM")
-    fig, axes = figure(ncols=4)
-    ax_rh, ax_thr, ax_n, ax_fi = axes[0]
+    fig, axes = figure(ncols=2, nrows=2)
+    (ax_rh, ax_thr), (ax_n, ax_fi) = axes
     markers = {"pyramidal": "o", "axon": "s"}
     for cell, grp in df.groupby("cell"):
         mk = markers.get(cell, "^")

@@ -29,6 +29,7 @@ NAMED = (
     "shift_mV",
     "rheobase_nA",
     "threshold_mV",
+    "threshold_site",
     "n_spikes",
     "spontaneous_rate_hz",
     "fi_current1_nA",
