@@ -4,8 +4,8 @@ Blocks fenced as ```bash run with bash, ```python with the project's Python, in 
 order, in one scratch directory (so a later block can read a file an earlier one wrote).
 ``make run`` and ``make test`` are checked with ``make -n`` here: CI runs ``make test`` itself
 and ``tests/test_report.py`` runs what ``make run`` runs (the quick report). ``mpiexec``
-lines run when an MPI launcher is installed (the test setup installs the ``mpi`` extra)
-and are reported as skipped otherwise. Blocks fenced as ```text are output, not code.
+lines run when an MPI launcher is installed (the test setup installs the ``mpi`` extra; as
+root ``--allow-run-as-root`` is added) and are reported as skipped otherwise. Blocks fenced as ```text are output, not code.
 """
 
 from __future__ import annotations
@@ -43,8 +43,12 @@ def _run_bash(code: str, workdir: Path) -> None:
         s = line.strip()
         if re.match(r"^make (run|test|bench)\b", s):
             lines.append(f"make -n -C {ROOT} {s.split()[1]} > /dev/null")
-        elif s.startswith("mpiexec") and shutil.which("mpiexec") is None:
+        elif (
+            s.startswith("mpiexec") and shutil.which("mpiexec", path=_env(workdir)["PATH"]) is None
+        ):
             lines.append(f"echo 'skipped (no mpiexec): {s}'")
+        elif s.startswith("mpiexec") and os.geteuid() == 0:
+            lines.append(line.replace("mpiexec", "mpiexec --allow-run-as-root", 1))
         else:
             lines.append(line)
     script = "set -euo pipefail\n" + "\n".join(lines)
