@@ -545,6 +545,44 @@ _SLOW_TOKEN = re.compile(
 _SENTINEL = 1e300  # marks the start of each point in the fast pass's number stream
 
 
+_STRING_RE = re.compile(r'"[^"\n]*(?:"|\n|\Z)')
+
+
+def _point_table(pts: list[str]) -> np.ndarray:
+    """(n, 4) floats of point tokens "(x y z d)"; raises _Fallback unless exactly 4 each."""
+    if not pts:
+        return np.zeros((0, 4))
+    if len(pts) > 2000:
+        # pandas' C parser reads a large table several times faster than numpy does
+        import pandas as pd
+
+        try:
+            frame = pd.read_csv(
+                io.StringIO("\n".join(p[1:-1] for p in pts)),
+                sep=r"\s+",
+                header=None,
+                engine="c",
+                skip_blank_lines=False,
+                dtype=float,
+            )
+        except (ValueError, pd.errors.ParserError):
+            raise _Fallback from None
+        if frame.shape != (len(pts), 4):
+            raise _Fallback  # a point without exactly 4 numbers
+        return frame.to_numpy()
+    joined = " ".join(pts).replace("(", f" {_SENTINEL} ").replace(")", " ")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a malformed number stops the parse
+        try:
+            nums = np.fromstring(joined, sep=" ")  # noqa: NPY201
+        except (ValueError, DeprecationWarning):
+            raise _Fallback from None
+    starts = np.flatnonzero(nums == _SENTINEL)
+    if starts.size != len(pts) or np.any(np.diff(np.append(starts, nums.size)) != 5):
+        raise _Fallback  # a point without exactly 4 numbers
+    return np.delete(nums, starts).reshape(-1, 4)
+
+
 class _Fallback(Exception):
     """The fast pass met something it does not judge; run the slow pass."""
 
@@ -569,30 +607,16 @@ class _FastAscTokens:
 
     def __init__(self, text: str):
         stripped = _COMMENT_RE.sub("", text)
-        if '"' in stripped and any(
-            line.count('"') % 2 for line in stripped.splitlines() if '"' in line
-        ):
-            raise _Fallback  # a string left open at the end of its line
+        for m in _STRING_RE.finditer(stripped):
+            if len(m.group()) < 2 or m.group()[-1] != '"':
+                raise _Fallback  # a string left open at the end of its line
         # Tokens never contain blanks (strings aside), so collapse them first: the regex
         # then scans half the text (Neurolucida files are padded with spaces).
         toks = _FAST_TOKEN.findall(" ".join(stripped.split()))
         single = _SINGLE_KINDS.get
         kinds = [single(t) or ("P" if t[0] == "(" else _classify(t)) for t in toks]
         pts = [t for t, k in zip(toks, kinds, strict=True) if k == "P"]
-        if pts:
-            joined = " ".join(pts).replace("(", f" {_SENTINEL} ").replace(")", " ")
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # a malformed number stops the parse
-                try:
-                    nums = np.fromstring(joined, sep=" ")  # noqa: NPY201
-                except (ValueError, DeprecationWarning):
-                    raise _Fallback from None
-            starts = np.flatnonzero(nums == _SENTINEL)
-            if starts.size != len(pts) or np.any(np.diff(np.append(starts, nums.size)) != 5):
-                raise _Fallback  # a point without exactly 4 numbers
-            self.coords = np.delete(nums, starts).reshape(-1, 4)
-        else:
-            self.coords = np.zeros((0, 4))
+        self.coords = _point_table(pts)
         kinds.append("$")
         toks.append("")
         self.kinds, self.values = kinds, [t.strip('"') if t[:1] == '"' else t for t in toks]
@@ -600,6 +624,8 @@ class _FastAscTokens:
         counter = itertools.count()
         self._ordinal = [next(counter) if k == "P" else -1 for k in kinds]
         self._tree = np.zeros(len(self.coords), dtype=bool)
+        # where each maximal run of consecutive points ends (kinds are one character each)
+        self._run_end = {m.start(): m.end() for m in re.finditer("P+", "".join(kinds))}
 
     def point(self, j: int, tree: bool) -> tuple[int, int]:
         if self.kinds[j] != "P":
@@ -607,6 +633,19 @@ class _FastAscTokens:
         k = self._ordinal[j]
         self._tree[k] = tree
         return j + 1, k
+
+    def point_run(self, j: int, tree: bool) -> tuple[int, int, int]:
+        """Consume consecutive points from j: (next index, first ordinal, count)."""
+        end = self._run_end.get(j)
+        if end is None:
+            if self.kinds[j] != "P":
+                raise _Fallback
+            end = j
+            while self.kinds[end] == "P":
+                end += 1
+        k = self._ordinal[j]
+        self._tree[k : k + end - j] = tree
+        return end, k, end - j
 
     def error(self, message: str, j: int) -> Exception:
         return _Fallback(message)
@@ -729,6 +768,11 @@ class _SlowAscTokens:
             )
         self.points.append((x, y, z, d))
         return j, len(self.points) - 1
+
+    def point_run(self, i: int, tree: bool) -> tuple[int, int, int]:
+        """One point (the slow pass checks them one by one): (next, ordinal, 1)."""
+        j, k = self.point(i, tree)
+        return j, k, 1
 
     def finish(self) -> None:
         self.coords = np.array(self.points, dtype=float).reshape(-1, 4)
@@ -1028,11 +1072,11 @@ def _asc_tree(toks, i: int):
                     "split); a branch's points come first",
                     j,
                 )
-            j, ordinal = toks.point(j, True)
+            j, ordinal, n = toks.point_run(j, True)
             if first < 0:
                 first = ordinal
-            npts += 1
-            branch_points += 1
+            npts += n
+            branch_points += n
             state = "points"
         elif k == "<":  # spines after a point
             if state != "points":
