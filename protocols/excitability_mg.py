@@ -443,7 +443,8 @@ class ExcitabilityMg(Protocol):
             "shift_reversals", False, "",
             "control: move every reversal potential and v_init by the gating shift", bool,
         ),
-        Param("quick", False, "", "short durations, 2 F-I points, 2 % tolerance (< 60 s)", bool),
+        Param("quick", False, "", "short windows, <= 2 F-I points, 2 % tolerance, axon dt 0.02 ms",
+              bool),
         Param(
             "morphology", "", "", "SWC/ASC file or shipped name (default: stylized L5 pyramid)",
             str,
@@ -480,6 +481,10 @@ class ExcitabilityMg(Protocol):
               minimum=0.0),
         Param("axon_dvdt_mV_ms", 100.0, "mV/ms", "axon: dV/dt threshold criterion", float,
               minimum=0.0),
+        Param("dt", 0.025, "ms", "pyramidal: fixed time step (F-I steps; all with --cvode false)",
+              float, minimum=1e-6),
+        Param("tstop", 100.0, "ms", "unused: every measure has its own window", float,
+              minimum=1e-6),
         Param("record_every", 0.1, "ms", "pyramidal: sampling of stored traces (axon: every step)",
               float, minimum=1e-4),
     )  # fmt: skip
