@@ -16,7 +16,18 @@ non-finite radius (a zero-size soma is a separate case, below); NUL bytes. Type 
 than 1-4 are allowed with a :class:`MorphologyWarning` and become the ``custom`` region.
 Neurolucida: empty file (no tree); unbalanced parentheses; a point that is not ``(x y z d)``;
 non-numeric, non-finite values; a zero or negative diameter on a tree; a soma contour of
-fewer than three points; trees without a type tag (warning, ``custom`` region).
+fewer than three points; anything Import3d's grammar refuses (points after a branch's
+markers or split, a marker before a tree's first point, a malformed property or spine...);
+trees without a type tag (warning, ``custom`` region). The check runs in two passes: a fast
+one over tokens and number tables (numpy, pandas), and, only when that meets anything
+wrong, a line-tracking one that names the line. If Import3d still fails, its message and
+line become the MorphologyError; its parser ends such a failure with hoc's ``stop``, which
+would leave every later hoc procedure call a silent no-op (NEURON issue #1311), so the
+loader clears that state.
+
+SWC files reach Import3d unchanged when their ids ascend with parents first; otherwise a
+renumbered copy does (Import3d's own re-sorting fails with a hoc error and can take the
+process down).
 
 Policies (all stated, all adjustable on :class:`MorphologySpec`)
 -------------------------------------------------------------------
@@ -32,9 +43,9 @@ Policies (all stated, all adjustable on :class:`MorphologySpec`)
 * **No soma**: ``missing_soma="add"`` (default) adds such a soma at the root point and
   warns, so rules like "soma" work; ``"keep"`` loads the neurites alone (distances are then
   measured from the root point and "soma" rules raise LocationError); ``"error"`` refuses.
-* **Parents listed after their children** (valid SWC, but Import3d needs parent ids smaller
-  than child ids): the samples are renumbered parent-first into a temporary file that
-  Import3d reads; nothing else changes.
+* **Parents listed after their children, ids out of order or very sparse** (valid SWC, but
+  not what Import3d can read): the samples are renumbered (file order kept where parents
+  already come first) into a temporary file that Import3d reads; nothing else changes.
 
 Regions: ``soma`` (type 1), ``axon`` (2), ``basal`` (3), ``apical`` (4), ``custom`` (anything
 else; the type code is kept, see :attr:`Morphology.custom_types`).
@@ -933,7 +944,7 @@ _RESERVED = ("set", "Set", "SET", "RGB")  # Import3d's lexer reads these as keyw
 
 
 def _check_label(toks, j: int) -> None:
-    if values_startswith_reserved(toks.values[j]):
+    if _starts_with_keyword(toks.values[j]):
         raise toks.error(
             f"the word {toks.values[j]!r} begins with a Neurolucida keyword "
             "(set/RGB) where a label is expected",
@@ -941,14 +952,14 @@ def _check_label(toks, j: int) -> None:
         )
 
 
-def values_startswith_reserved(value) -> bool:
+def _starts_with_keyword(value) -> bool:
     return isinstance(value, str) and value.startswith(_RESERVED)
 
 
 def _asc_property(toks, j: int) -> int:
     """A property '(' label values ')' (values: numbers, strings, labels, RGB (r, g, b))."""
     kinds, values = toks.kinds, toks.values
-    if values_startswith_reserved(values[j + 1]):
+    if _starts_with_keyword(values[j + 1]):
         _check_label(toks, j + 1)
     k = j + 2
     while True:
@@ -968,7 +979,7 @@ def _asc_property(toks, j: int) -> int:
                 ):
                     raise toks.error("RGB must be followed by (red, green, blue)", k)
                 k += 6
-            elif values_startswith_reserved(values[k]) or _NONFINITE.match(values[k]):
+            elif _starts_with_keyword(values[k]) or _NONFINITE.match(values[k]):
                 raise toks.error(f"unexpected {values[k]!r} in a property", k)
             else:
                 k += 1
