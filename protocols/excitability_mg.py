@@ -15,8 +15,9 @@ Two preparations, each in a bath of [Mg]o (swept) and [Ca]o:
     segment discretization), 37 degC, current injected into the middle node; spikes are
     counted where they have propagated 4 nodes away. Fixed backward-Euler steps.
 
-Every run starts from the preparation's steady state in that bath (NEURON's standard
-large-step initialisation), so the rest the bath sets is where the run begins.
+Every run starts from the preparation's steady state in that bath (large backward-Euler
+steps before t = 0, Carnevale & Hines 2006, The NEURON Book, ch. 8), so the rest the bath
+sets is where the run begins.
 
 1. *Spontaneous firing*: the preparation is left alone for ``spont_ms``; the rate of
    spikes is ``spontaneous_rate_hz`` (0 unless the bath makes the resting state unstable:
@@ -66,10 +67,17 @@ n_spikes, after_spikes, spontaneous_rate_hz, fi_gain_hz_per_nA, fi_current{k}_nA
 fi_rate{k}_hz``. Tables: ``fi`` (cell, mg_mM, ca_mM, current_nA, rate_hz) and
 ``threshold_shift`` (per cell and [Mg]o: threshold and shift relative to the normal bath).
 
-Control ``shift_reversals``: every reversal potential (leak, Na, K) and the initial
-potential move with the gating shift, so the whole membrane is translated along the
-voltage axis; threshold must then move by exactly ``shift_mV`` and rheobase must not
-change (tests/test_excitability.py).
+Threshold vs shift: the pyramidal cell's threshold is set by NaT in the initial segment
+against a slow leak, so ``threshold(Mg) - threshold(1 mM)`` follows ``shift(Mg) -
+shift(1 mM)`` within a few tenths of a mV. The node of Ranvier is not: it sits on the
+unscreened passive load of its internodes and its rest is held by an unscreened leak,
+so its threshold moves 1-1.5 times the shift (table ``threshold_shift``).
+
+Controls: ``shift_reversals`` moves every reversal potential (leak, Na, K) and the
+initial potential with the gating shift, translating the whole membrane along the
+voltage axis, so threshold must move by exactly ``shift_mV`` and rheobase must not
+change; ``screening="off"`` removes the shift, and [Mg]o must then change nothing
+(tests/test_excitability.py).
 """
 
 from __future__ import annotations
