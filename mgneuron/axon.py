@@ -76,6 +76,7 @@ __all__ = [
     "MRG_TABLE",
     "MRGGeometry",
     "mrg_geometry",
+    "fiber_diameter_for_axon",
     "MyelinState",
     "MRGBiophysics",
     "MyelinatedAxonSpec",
@@ -89,6 +90,7 @@ __all__ = [
     "MyelinatedAxon",
     "build_axon",
     "attach_myelinated_axon",
+    "myelinate_cell",
     "parse_myelinated_axon",
     "add_myelinated_axon_argument",
     "myelinated_axon_param",
@@ -219,6 +221,27 @@ def mrg_geometry(fiber_diameter_um: float, extrapolate: bool = False) -> MRGGeom
             f"node {values[3]:.3g} um); use a diameter closer to 5.7-16 um"
         )
     return MRGGeometry(d, *map(float, values), interpolated=True)
+
+
+def fiber_diameter_for_axon(axon_diameter_um: float) -> float:
+    """Fibre diameter (um) whose MRG axon (FLUT/STIN) diameter is the one given.
+
+    The inverse of the table's axon-diameter column (piecewise linear, 3.4-12.7 um), and
+    geometric similarity to the end rows outside it (fibre = axon x 5.7/3.4 below,
+    x 16/12.7 above), matching :func:`mrg_geometry`. Use it to give a cell a myelinated
+    axon as thick as its initial segment; diameters outside 5.7-16 um then need
+    ``extrapolate=True`` in the spec.
+    """
+    d = float(axon_diameter_um)
+    if not (math.isfinite(d) and d > 0):
+        raise AxonError(f"axon diameter must be a positive number of um, got {axon_diameter_um}")
+    table = np.asarray(MRG_TABLE)
+    fib, ax_d = table[:, 0], table[:, 3]
+    if d < ax_d[0]:
+        return d * fib[0] / ax_d[0]
+    if d > ax_d[-1]:
+        return d * fib[-1] / ax_d[-1]
+    return float(np.interp(d, ax_d, fib))
 
 
 # ---------------------------------------------------------------------------------------
@@ -858,40 +881,42 @@ def attach_myelinated_axon(
     spec: MyelinatedAxonSpec,
     axon_sections: Sequence | None = None,
     *,
-    keep_um: float = 40.0,
+    keep_um: float = 25.0,
     ais: AISSpec | None = None,
     name: str = "myelinated_axon",
 ) -> tuple[MyelinatedAxon, list]:
     """Replace the axon of a cell beyond its initial segment by a myelinated axon.
 
-    The first ``keep_um`` of the reconstructed axon (the hillock and initial segment,
-    along its main path from the soma) are kept; the myelinated axon starts at the end of
-    the kept part. Sections of the reconstructed axon beyond it are disconnected from the
-    cell and returned, so the caller (the cell that owns them) can drop them. Without a
-    reconstructed axon, a standard hillock and AIS (:class:`AISSpec`) are created at the
-    soma's 1 end and the myelinated axon continues from the AIS.
+    Works on bare NEURON sections (see :func:`myelinate_cell` for a loaded
+    :class:`~mgneuron.cell.Cell`). The first ``keep_um`` of the reconstructed axon along
+    its main path from the soma (at each branch point the thickest child) are kept as
+    hillock + initial segment, with their membrane; the section where the cut falls is
+    shortened to end there (its 3-D points rescale). Every other section of the
+    reconstructed axon (the rest of the main path and all collaterals) is disconnected and
+    returned, for the caller to delete. The myelinated axon's node 0 joins the end of the
+    kept part. Without a reconstructed axon, a standard hillock and AIS (:class:`AISSpec`,
+    MRG node kinetics) are created at the soma's 1 end.
 
     Parameters
     ----------
     soma : nrn.Section
-        The soma of the loaded cell.
+        The soma section the axon hangs from.
     spec : MyelinatedAxonSpec
     axon_sections : sequence of nrn.Section, optional
-        The reconstructed axon (any order); its root must be a child of the soma (or of
-        another section not in the list).
+        The reconstructed axon (any order); its root must hang from a section not in it.
     keep_um : float
-        Length of reconstructed axon kept as hillock + AIS (um).
+        Length of reconstructed axon kept as hillock + AIS (um); default 25, the initial
+        segment of mgneuron's biophysics sets.
     ais : AISSpec, optional
-        The standard hillock + AIS used when ``axon_sections`` is empty.
+        The standard hillock + AIS used when there is no reconstructed axon.
     name : str
         Name prefix of the new sections.
 
     Returns
     -------
     (MyelinatedAxon, list of nrn.Section)
-        The attached axon (its ``extra_sections`` hold a created hillock/AIS, or the kept
-        reconstructed sections are *not* listed there) and the removed reconstructed
-        sections (disconnected).
+        The attached axon (``extra_sections`` holds a created hillock/AIS) and the
+        disconnected reconstructed sections.
     """
     from neuron import h
 
@@ -907,41 +932,43 @@ def attach_myelinated_axon(
         bio = spec.biophysics
         hill = h.Section(name=f"{name}.hillock")
         hill.L = a.hillock_length_um
-        hill.nseg = max(1, int(math.ceil(a.hillock_length_um / 10 * a.nseg_per_10um)))
+        hill.nseg = max(1, int(math.ceil(a.hillock_length_um / 10 * a.nseg_per_10um))) | 1
         hill.Ra, hill.cm = bio.ra, 1.0
         for seg in hill:
             seg.diam = d_hill + (d_ais - d_hill) * seg.x
-        seg_ais = h.Section(name=f"{name}.ais")
-        seg_ais.L, seg_ais.diam = a.ais_length_um, d_ais
-        seg_ais.nseg = max(1, int(math.ceil(a.ais_length_um / 10 * a.nseg_per_10um)))
-        seg_ais.Ra, seg_ais.cm = bio.ra, 1.0
-        for sec, gnaf in ((hill, a.hillock_gnaf), (seg_ais, a.gnaf)):
+        sec_ais = h.Section(name=f"{name}.ais")
+        sec_ais.L, sec_ais.diam = a.ais_length_um, d_ais
+        sec_ais.nseg = max(1, int(math.ceil(a.ais_length_um / 10 * a.nseg_per_10um))) | 1
+        sec_ais.Ra, sec_ais.cm = bio.ra, 1.0
+        for sec, gnaf in ((hill, a.hillock_gnaf), (sec_ais, a.gnaf)):
             sec.insert("mrg_node")
             for seg in sec:
                 m = seg.mrg_node
                 m.gnafbar = gnaf
                 m.gnapbar = bio.gnap * gnaf / bio.gnaf
-                m.gksbar = a.gks if sec is seg_ais else a.gks * gnaf / a.gnaf
+                m.gksbar = a.gks if sec is sec_ais else a.gks * gnaf / a.gnaf
                 m.gl = bio.gl * gnaf / bio.gnaf
                 m.ena, m.ek, m.el = bio.ena, bio.ek, bio.el
         hill.connect(soma(1))
-        seg_ais.connect(hill(1))
-        axon = build_axon(spec, name=name, parent_seg=seg_ais(1))
-        axon.extra_sections = [hill, seg_ais]
+        sec_ais.connect(hill(1))
+        axon = build_axon(spec, name=name, parent_seg=sec_ais(1))
+        axon.extra_sections = [hill, sec_ais]
         return axon, []
 
-    # Reconstructed axon: find its root and the main path, cut at keep_um.
-    members = {s.hname(): s for s in axon_sections}
+    # Reconstructed axon: its root, the main path, the cut at keep_um.
+    members = {sec.hname() for sec in axon_sections}
     roots = [
-        s
-        for s in axon_sections
-        if s.parentseg() is None or s.parentseg().sec.hname() not in members
+        sec
+        for sec in axon_sections
+        if sec.parentseg() is None or sec.parentseg().sec.hname() not in members
     ]
     if len(roots) != 1:
         raise AxonError(
             f"the axon sections must form one tree hanging from the soma; found {len(roots)} "
-            f"roots ({', '.join(s.hname() for s in roots[:5])})"
+            f"roots ({', '.join(sec.hname() for sec in roots[:5])})"
         )
+    if not keep_um > 0:
+        raise AxonError(f"keep_um must be a positive length (um), got {keep_um}")
 
     def children_of(sec):
         return [c for c in sec.children() if c.hname() in members]
@@ -951,38 +978,83 @@ def attach_myelinated_axon(
     cut_sec, cut_x = path[-1], 1.0
     for sec in path:
         kept.append(sec)
-        if acc + sec.L >= keep_um:
+        if acc + sec.L >= keep_um - 1e-9:
             cut_sec, cut_x = sec, (keep_um - acc) / sec.L
             break
         acc += sec.L
-    # Everything of the reconstructed axon that is not on the kept path goes, as do the
-    # kept path's side branches beyond the cut; side branches before the cut are kept.
-    kept_names = {s.hname() for s in kept}
-    removed = []
-    for sec in axon_sections:
-        if sec.hname() in kept_names:
-            continue
-        ps = sec.parentseg()
-        parent_kept = ps is not None and ps.sec.hname() in kept_names
-        if parent_kept and (ps.sec.hname() != cut_sec.hname() or ps.x <= cut_x):
-            if ps.sec.hname() != cut_sec.hname():
-                continue  # a side branch of the kept hillock/AIS stays
-        removed.append(sec)
+    kept_names = {sec.hname() for sec in kept}
+    removed = [sec for sec in axon_sections if sec.hname() not in kept_names]
     for sec in removed:
         ps = sec.parentseg()
         if ps is not None and ps.sec.hname() in kept_names:
             h.disconnect(sec=sec)
-    # Shorten the cut section to the kept length so the axon joins at keep_um.
-    if cut_x < 1.0:
-        new_len = cut_sec.L * cut_x
-        n_new = max(1, int(round(cut_sec.nseg * cut_x)))
-        for c in cut_sec.children():
-            if c.parentseg().x > cut_x + 1e-9 and c.hname() in members:
-                h.disconnect(sec=c)
-        cut_sec.L = new_len
-        cut_sec.nseg = n_new if n_new % 2 else n_new + 1
+    if cut_x < 1.0 - 1e-9:
+        nseg = max(1, int(math.ceil(cut_sec.nseg * cut_x)))
+        cut_sec.L = cut_sec.L * cut_x
+        cut_sec.nseg = nseg if nseg % 2 else nseg + 1
     axon = build_axon(spec, name=name, parent_seg=cut_sec(1))
     return axon, removed
+
+
+def myelinate_cell(
+    cell,
+    spec: MyelinatedAxonSpec,
+    *,
+    keep_um: float = 25.0,
+    ais: AISSpec | None = None,
+    name: str = "myelinated_axon",
+) -> MyelinatedAxon:
+    """Give a loaded cell a myelinated axon (:func:`attach_myelinated_axon`).
+
+    Parameters
+    ----------
+    cell : mgneuron.cell.Cell or mgneuron.morphology.Morphology
+        The cell; its first soma section carries the axon, its ``axon`` region is the
+        reconstructed axon (the biophysics' axon stub counts as one).
+    spec, keep_um, ais, name
+        As in :func:`attach_myelinated_axon`.
+
+    Returns
+    -------
+    MyelinatedAxon
+        Its sections (and any created hillock/AIS) join the morphology's ``axon`` region,
+        so the cell deletes them and ``cell.apply_environment`` reaches them; the replaced
+        reconstructed sections are deleted. Apply the bath after this call.
+    """
+    morph = getattr(cell, "morphology", cell)
+    if not getattr(morph, "soma", None):
+        raise AxonError("a myelinated axon needs a cell with a soma section")
+    soma = morph.soma[0]
+    old = list(morph.regions.get("axon", []))
+    axon, removed = attach_myelinated_axon(soma, spec, old, keep_um=keep_um, ais=ais, name=name)
+    _forget_sections(morph, removed)
+    for sec in axon.all_sections:
+        morph.add_section(sec, "axon")
+    return axon
+
+
+def _forget_sections(morph, secs: Sequence) -> None:
+    """Delete sections of a morphology and drop them from its bookkeeping."""
+    from neuron import h
+
+    if not secs:
+        return
+    if hasattr(morph, "remove_sections"):
+        morph.remove_sections(secs)
+        return
+    # Morphology has no removal method yet: update its public lists (and the region map).
+    gone = {sec.hname() for sec in secs}
+    morph.sections = [s for s in morph.sections if s.hname() not in gone]
+    for region, lst in morph.regions.items():
+        morph.regions[region] = [s for s in lst if s.hname() not in gone]
+    for code, lst in getattr(morph, "custom_types", {}).items():
+        morph.custom_types[code] = [s for s in lst if s.hname() not in gone]
+    region_of = getattr(morph, "_region_of", None)
+    if isinstance(region_of, dict):
+        for sec in secs:
+            region_of.pop(sec, None)
+    for sec in secs:
+        h.delete_section(sec=sec)
 
 
 # ---------------------------------------------------------------------------------------
@@ -993,7 +1065,7 @@ AXON_OPTION_HELP = (
     "replace the axon beyond the initial segment by a myelinated (MRG) axon: "
     "DIAMETER[:PRESET[,key=value...]] with DIAMETER the fibre diameter in um and PRESET one "
     f"of {', '.join(MYELIN_PRESETS)}; extra keys: nodes=N (default 21), keep_um=L (kept "
-    "hillock + AIS, default 40), and the preset's options, e.g. "
+    "hillock + AIS, default 25), and the preset's options, e.g. "
     "'10:demyelinated,severity=0.9,lesion=3'"
 )
 
@@ -1036,7 +1108,7 @@ def parse_myelinated_axon(text: str | None) -> tuple[MyelinatedAxonSpec, dict] |
         k, v = p.split("=", 1)
         options[k.strip()] = _number(v.strip())
     n_nodes = int(options.pop("nodes", 21))
-    attach = {"keep_um": float(options.pop("keep_um", 40.0))}
+    attach = {"keep_um": float(options.pop("keep_um", 25.0))}
     spec = MyelinatedAxonSpec.from_preset(diameter, n_nodes - 1, preset, **options)
     return spec, attach
 
@@ -1064,9 +1136,8 @@ def apply_myelinated_axon(cell_or_soma, option: str | MyelinatedAxonSpec | None,
 
     Parameters
     ----------
-    cell_or_soma : Cell or nrn.Section
-        A loaded cell (anything with ``soma`` and optional ``axon`` section lists, or a
-        ``replace_axon`` method) or a soma section.
+    cell_or_soma : Cell, Morphology or nrn.Section
+        A loaded cell (:func:`myelinate_cell`) or a bare soma section (standard AIS).
     option : str or MyelinatedAxonSpec or None
         The option text (``"10:demyelinated,severity=0.9"``) or a spec; None/"" does nothing.
     **attach
@@ -1079,24 +1150,10 @@ def apply_myelinated_axon(cell_or_soma, option: str | MyelinatedAxonSpec | None,
     else:
         spec, opts = parse_myelinated_axon(option)
     opts.update(attach)
-    if hasattr(cell_or_soma, "replace_axon"):
-        return cell_or_soma.replace_axon(spec, **opts)
-    soma, axon_secs = _soma_and_axon(cell_or_soma)
-    axon, removed = attach_myelinated_axon(soma, spec, axon_secs, **opts)
-    return axon
-
-
-def _soma_and_axon(cell):
-    """(soma section, axon sections) of a cell object or a bare soma section."""
-    if hasattr(cell, "hname") and callable(cell.hname):
-        return cell, []
-    soma = getattr(cell, "soma", None)
-    if isinstance(soma, list | tuple):
-        soma = soma[0] if soma else None
-    if soma is None:
-        raise AxonError("a myelinated axon needs a cell with a soma section")
-    axon = getattr(cell, "axon", None) or []
-    return soma, list(axon)
+    if hasattr(cell_or_soma, "hname") and callable(cell_or_soma.hname):  # a soma section
+        axon, _ = attach_myelinated_axon(cell_or_soma, spec, None, **opts)
+        return axon
+    return myelinate_cell(cell_or_soma, spec, **opts)
 
 
 # ---------------------------------------------------------------------------------------
