@@ -57,6 +57,20 @@ Myelin damage (:class:`MyelinState`, one per internode)
 
 Presets: :func:`healthy`, :func:`demyelinated`, :func:`paranodal_retraction`,
 :func:`remyelinated` return tuples of states; :func:`myelin_preset` finds them by name.
+
+On a reconstructed cell
+    :func:`myelinate_cell` keeps the soma and the first ``keep_um`` (25) um of the
+    cell's axon (hillock + initial segment, with their membrane) and replaces the rest by
+    a myelinated axon; :func:`fiber_diameter_for_axon` picks the fibre whose axon is as
+    thick as the kept initial segment. Protocols expose it as
+    ``--myelinated-axon DIAMETER[:PRESET[,key=value...]]`` (:func:`myelinated_axon_param`
+    or :func:`add_myelinated_axon_argument`, then :func:`apply_myelinated_axon`). The
+    cell and the axon rest at different potentials (-70 / -80 mV): initialise each
+    segment at its own (set ``seg.v`` and call ``h.finitialize()`` with no argument).
+
+Measures on an axon (simulations; the pure measures are in :mod:`mgneuron.analysis`):
+:func:`run_conduction`, :func:`propagates`, :func:`threshold_nA`,
+:func:`refractory_period_ms`, :func:`lesion_safety_factor`.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ _SERIES_PARAMS = {
 }
 QUICK = {
     "fiber_diameter_um": (5.7, 10.0, 16.0),
-    "lamellae_fraction": (1.0, 0.2, 0.05, 0.02),
+    "lamellae_fraction": (1.0, 0.1, 0.02),
     "extent": (1, 0),
     "n_internodes": 10,
     "dt": 0.002,
@@ -122,7 +122,7 @@ class Conduction(Protocol):
               bool),
         Param("record_every", 0.01, "ms", "sampling interval of the stored traces", float,
               minimum=0.0),
-        Param("quick", False, "", "reduced grids (3 diameters, 4 fractions, extents 1 and "
+        Param("quick", False, "", "reduced grids (3 diameters, 3 fractions, extents 1 and "
               "all, 10 internodes, dt 2 us, no refractory period, bisections to 5 %)", bool),
     )  # fmt: skip
     defaults = {"dt": 0.001, "tstop": 20.0}

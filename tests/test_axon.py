@@ -487,3 +487,23 @@ class _nullcontext:
 
 
 SHARED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "morphologies"
+
+
+def test_option_on_a_bare_soma_builds_the_standard_ais(h):
+    """``--myelinated-axon`` on a soma without axon: hillock + AIS (AISSpec) + myelinated
+    axon; a pulse into the AIS reaches the last node."""
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 20.0
+    soma.insert("pas")
+    axon = ax.apply_myelinated_axon(soma, "10:healthy,nodes=7")
+    hill, ais = axon.extra_sections
+    assert hill.parentseg().sec == soma and axon.nodes[0].parentseg().sec == ais
+    assert ais.diam == pytest.approx(axon.geometry.node_diameter_um)
+    stim = h.IClamp(ais(0.5))
+    stim.delay, stim.dur, stim.amp = 0.2, 0.2, 5.0
+    t = h.Vector().record(h._ref_t)
+    v = h.Vector().record(axon.nodes[-1](0.5)._ref_v)
+    h.dt, h.celsius, h.secondorder = 0.002, 37.0, 0
+    h.finitialize(-80.0)
+    h.continuerun(2.0)
+    assert an.crossing_times(np.asarray(t), np.asarray(v), -20.0).size == 1
