@@ -1289,12 +1289,16 @@ def run_conduction(
             t_check += 0.1
     t_vec = h.Vector().record(h._ref_t, dt_ms)
     v_vecs = [h.Vector().record(n(0.5)._ref_v, dt_ms) for n in axon.nodes]
+    # The extracellular layers need backward Euler (module notes): force it for this run.
+    secondorder = h.secondorder
+    h.secondorder = 0
     try:
         if bath is not None and bath.celsius != celsius:
             bath = bath.with_(celsius=celsius, name=bath.name)  # celsius of this run wins
         before = (lambda: bath.apply(axon.all_sections)) if bath is not None else None
         run(settings, before_init=before, events=events)
     finally:
+        h.secondorder = secondorder
         for s in stims:
             axon._point_processes.remove(s)
     del stopper, watchers

@@ -507,3 +507,17 @@ def test_option_on_a_bare_soma_builds_the_standard_ais(h):
     h.finitialize(-80.0)
     h.continuerun(2.0)
     assert an.crossing_times(np.asarray(t), np.asarray(v), -20.0).size == 1
+
+
+def test_runs_use_backward_euler_and_restore_the_setting(h):
+    """NEURON 9.0.2's Crank-Nicolson (secondorder 2) is wrong with extracellular layers;
+    run_conduction runs backward Euler and puts the global back."""
+    a = ax.build_axon(MyelinatedAxonSpec(10.0, ax.healthy(6)))
+    base = ax.run_conduction(a, tstop_ms=1.0, amp_nA=3.0)
+    h.secondorder = 2
+    try:
+        again = ax.run_conduction(a, tstop_ms=1.0, amp_nA=3.0)
+        assert h.secondorder == 2
+    finally:
+        h.secondorder = 0
+    assert np.array_equal(base.v_mV, again.v_mV)
