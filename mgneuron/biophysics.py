@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mgneuron.errors import MgNeuronError
+from mgneuron.errors import BiophysicsError, MgNeuronError  # noqa: F401 (re-export)
 
 __all__ = [
     "BiophysicsError",
@@ -49,10 +49,6 @@ __all__ = [
     "apply_biophysics",
     "convert_unit",
 ]
-
-
-class BiophysicsError(MgNeuronError, ValueError):
-    """A biophysics spec is malformed: unknown region, key, unit or mechanism."""
 
 
 BIOPHYSICS_REGIONS = ("all", "soma", "axon", "ais", "basal", "apical", "custom", "dendrite")

@@ -17,6 +17,7 @@ __all__ = [
     "PartialResultsError",
     "MorphologyError",
     "LocationError",
+    "BiophysicsError",
 ]
 
 
@@ -75,3 +76,7 @@ class MorphologyError(MgNeuronError, ValueError):
 
 class LocationError(MgNeuronError, ValueError):
     """A location rule (synapse or recording site) matches nothing on the given cell."""
+
+
+class BiophysicsError(MgNeuronError, ValueError):
+    """A biophysics spec is malformed: unknown region, key, unit or mechanism."""

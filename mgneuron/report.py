@@ -112,7 +112,11 @@ STEPS: tuple[ReportStep, ...] = (
     ReportStep("release_mg", quick={"ca_mM": [1.0, 2.0, 4.0]}, full={}),
     ReportStep("inhibition_mg", quick={"tstop": 1000.0}, full={}),
     ReportStep("excitability_mg", quick={"quick": True}, full={}),
-    ReportStep("conduction", quick={"quick": True}, full={}),
+    ReportStep(
+        "conduction",
+        quick={"quick": True, "discretization": "mrg2002", "threshold": False, "safety": False},
+        full={},
+    ),
     ReportStep("low_mg_network", quick={"tstop": 2000.0}, full={}, extra_mg=(0.1,)),
 )
 
@@ -121,12 +125,14 @@ MEASURES: tuple[Measure, ...] = (
         "Muscle cramps and spasms",
         "Impaired muscle relaxation: too little Mg2+ to counteract Ca2+ (seed)",
         "excitability_mg",
-        "n_spikes",
+        "rheobase_nA",
         {"cell": "axon"},
-        "spikes of a motor axon after a brief suprathreshold stimulus (after-discharge)",
-        +1,
-        "Muscle contraction itself is not modelled; the nerve side of cramps, repetitive "
-        "firing of the motor axon, is.",
+        "rheobase of a 10 um myelinated motor axon (nA, Weiss's law); lower = fires more easily",
+        -1,
+        "Muscle contraction itself is not modelled; the nerve side of cramps, a motor axon "
+        "that fires more easily, is. Repetitive after-discharge (excitability_mg n_spikes) "
+        "appears only near 0 mM Mg at 2 mM Ca, or with coupled hypocalcaemia "
+        "(--hypocalcaemia).",
     ),
     Measure(
         "Numbness and tingling",
