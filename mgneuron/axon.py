@@ -82,7 +82,7 @@ from typing import Any
 
 import numpy as np
 
-from mgneuron.errors import MgNeuronError
+from mgneuron.errors import AxonError, MgNeuronError  # noqa: F401 (re-export)
 
 __all__ = [
     "AxonError",
@@ -121,10 +121,6 @@ __all__ = [
 
 #: Default time step (ms): CV changes < 1 % when it is halved (backward Euler).
 DEFAULT_DT_MS = 0.001
-
-
-class AxonError(MgNeuronError, ValueError):
-    """A myelinated-axon specification is invalid (diameter out of table, bad state...)."""
 
 
 # ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ __all__ = [
     "MorphologyError",
     "LocationError",
     "BiophysicsError",
+    "AxonError",
 ]
 
 
@@ -80,3 +81,7 @@ class LocationError(MgNeuronError, ValueError):
 
 class BiophysicsError(MgNeuronError, ValueError):
     """A biophysics spec is malformed: unknown region, key, unit or mechanism."""
+
+
+class AxonError(MgNeuronError, ValueError):
+    """A myelinated-axon specification is invalid (diameter out of table, bad state...)."""

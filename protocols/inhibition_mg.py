@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mgneuron.axon import apply_myelinated_axon, myelinated_axon_param
 from mgneuron.environment import PRESETS, Environment
 from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main
 from mgneuron.release import RELEASE_MODELS
@@ -84,6 +85,7 @@ class InhibitionMg(Protocol):
             "morphology", "", "", "SWC/ASC file or shipped name (default: stylized L5 pyramid)", str
         ),
         Param("biophysics", "pyramidal", "", "biophysics set name or JSON file", str),
+        myelinated_axon_param(),
         Param("n_exc", 200, "", "excitatory synapses", int, minimum=0),
         Param("n_inh", 60, "", "inhibitory synapses", int, minimum=0),
         Param(
@@ -178,6 +180,7 @@ class InhibitionMg(Protocol):
 
         # 1. The cell.
         cell = cell_spec(p["morphology"] or None, p["biophysics"]).build()
+        _axon = apply_myelinated_axon(cell, p["myelinated_axon"])
 
         # 2. Synapse sites (rules drawn with the run's seed: the same in every condition).
         exc_sites = _draw(cell, p["exc_region"], p["n_exc"], seed, parse_location)
