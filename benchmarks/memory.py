@@ -31,6 +31,7 @@ def _rss_mb() -> float:
 def child(mode: str, tstop: float, out: str) -> None:
     """One measurement (run in its own process)."""
     import numpy as np
+    import pandas  # noqa: F401 - the runner's summary imports it; count it in the baseline
 
     from mgneuron.protocol import ConditionResult, Param, Protocol, run_protocol
     from mgneuron.results import Report
