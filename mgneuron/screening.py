@@ -70,8 +70,8 @@ The NMODL instances cache their shift and recompute it only when [Mg]o, [Ca]o, c
 the parameters (through the GLOBAL ``screening_epoch``, which :func:`configure` increments)
 change, so a run pays a few comparisons per channel and step: measured on a
 Hodgkin-Huxley channel reading mgo/cao, 125-127 ns per segment and step with the shift vs
-124 ns without it (+1-3 %); a recomputation (one Grahame solve, bracketed Newton, warm
-started from the last solution) costs 0.2-0.3 us.
+124 ns without it (+1-3 %); a recomputation (one Grahame solve, bracketed Newton, started
+from psi0 = 0, so the result does not depend on history) costs 0.2-0.3 us.
 """
 
 from __future__ import annotations
