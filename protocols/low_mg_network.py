@@ -1,0 +1,186 @@
+"""Seizure-like population bursts of a recurrent cortical network in low [Mg]o.
+
+Methods
+-------
+A recurrent network of ``n_exc`` reduced pyramidal cells (soma, basal dendrite, apical
+trunk and tuft; NaT, Kdr, Km and a spike-triggered slow AHP) and ``n_inh`` fast-spiking
+basket cells (:func:`mgneuron.network.default_network`) is wired at random with fixed
+in-degrees from ``seed``: E->E synapses are ``GluSynMg`` (AMPA + NMDA) on the dendrites,
+E->I ``GluSynMg`` on the basket-cell soma, I->E and I->I ``GabaASynMg`` on the soma. Every
+synapse has its own depressing release (Tsodyks-Markram) whose baseline probability
+follows [Ca]o and [Mg]o (Dodge & Rahamimoff); [Mg]o also blocks the NMDA conductance
+(Jahr & Stevens) and scales the GABA-A one; [Mg]o and [Ca]o shift the gating of every
+Na/K channel through divalent surface-charge screening. Each cell receives an independent
+Poisson background (AMPA, static release: the same in every bath). The network, its
+wiring and its background depend on ``seed`` only, so every condition runs the same
+"slice" in another bath.
+
+Per condition the network is simulated for ``tstop`` ms (fixed step ``dt``); the first
+``t_discard`` ms (the start-up transient, when all cells leave rest together) are left out
+of the measures. Population bursts are epochs in which the excitatory population rate
+(1 ms bins, Gaussian smoothing 10 ms) exceeds ``burst_threshold_hz`` per cell and at least
+20 % of the pyramidal cells fire (:func:`mgneuron.network.detect_bursts`). ``nmda_scale``
+0 is the D-APV experiment (no NMDA conductance anywhere), ``gaba_scale`` 0 bicuculline.
+
+With ``mpiexec -n N mgneuron run low_mg_network --mpi`` the cells of every condition are
+dealt round-robin over the N ranks (``distributed``), spikes cross ranks through
+``ParallelContext``, and rank 0 gathers the spikes and writes the file; the spikes are
+the same as in a serial run.
+
+Features: ``mg_mM, ca_mM, nmda_scale, rate_exc_hz, rate_inh_hz, n_bursts, burst_rate_hz,
+burst_duration_ms, burst_fraction, burst_participation, ibi_ms, synchrony, n_spikes_exc,
+n_spikes_inh, n_synapses, ranks, sim_s``. Spikes of both populations are stored in the
+SONATA layout (``/runs/<id>/spikes/excitatory``, ``.../inhibitory``).
+
+Expected (in vitro: Isaev et al. 2012, J Neurophysiol 107:417; model precedent: Golomb
+and colleagues): asynchronous firing at 1 mM Mg / 2 mM Ca; recurrent population bursts at
+<= 0.1 mM Mg that disappear when NMDA receptors are blocked; fewer bursts at 3 mM Ca.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mgneuron.environment import Environment
+from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main
+
+MG_GRID = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0)
+CA_GRID = (1.0, 2.0, 3.0)
+
+
+class LowMgNetwork(Protocol):
+    """Population bursting of a recurrent E/I network vs [Mg]o and [Ca]o."""
+
+    name = "low_mg_network"
+    title = "Low-Mg2+ seizure-like population bursts in a recurrent E/I network"
+    distributed = True
+    params = (
+        Param(
+            "mg_mM",
+            MG_GRID,
+            "mM",
+            "[Mg]o",
+            float,
+            grid=True,
+            flag="--mg",
+            aliases=("mg",),
+            minimum=0.0,
+        ),
+        Param(
+            "ca_mM",
+            CA_GRID,
+            "mM",
+            "[Ca]o",
+            float,
+            grid=True,
+            flag="--ca",
+            aliases=("ca",),
+            minimum=0.0,
+        ),
+        Param("nmda_scale", 1.0, "", "NMDA conductance factor (0 = D-APV)", float, minimum=0.0),
+        Param(
+            "gaba_scale", 1.0, "", "GABA-A conductance factor (0 = bicuculline)", float, minimum=0.0
+        ),
+        Param("n_exc", 80, "", "pyramidal cells", int, minimum=2),
+        Param("n_inh", 20, "", "basket cells", int, minimum=1),
+        Param(
+            "g_ee_uS", 0.0015, "uS", "E->E AMPA peak conductance per release", float, minimum=0.0
+        ),
+        Param("nmda_ratio", 1.0, "", "E->E NMDA/AMPA peak conductance ratio", float, minimum=0.0),
+        Param(
+            "bg_rate_exc_hz",
+            200.0,
+            "Hz",
+            "background rate onto each pyramidal cell",
+            float,
+            minimum=0.0,
+        ),
+        Param("celsius", 34.0, "degC", "temperature", float),
+        Param(
+            "t_discard",
+            250.0,
+            "ms",
+            "start-up transient left out of the measures",
+            float,
+            minimum=0.0,
+        ),
+        Param(
+            "burst_threshold_hz",
+            20.0,
+            "Hz",
+            "population-rate threshold of a burst",
+            float,
+            minimum=0.0,
+        ),
+    )
+    defaults = {"tstop": 5000.0}
+
+    @classmethod
+    def validate(cls, values):
+        from mgneuron.errors import ProtocolError
+
+        tstops = values["tstop"] if isinstance(values["tstop"], list) else [values["tstop"]]
+        discards = (
+            values["t_discard"] if isinstance(values["t_discard"], list) else [values["t_discard"]]
+        )
+        if min(tstops) <= max(discards):
+            raise ProtocolError(
+                f"{cls.name}: tstop ({min(tstops)} ms) must be longer than t_discard "
+                f"({max(discards)} ms); lower --t-discard or raise --tstop"
+            )
+
+    def run_condition(self, p):
+        from mgneuron.network import EXC, INH, build, default_network, network_features
+        from mgneuron.parallel import rank_info
+        from mgneuron.results import Spikes
+        from mgneuron.simulation import RunSettings
+
+        # 1. The network: the same cells, wiring and background in every condition.
+        spec = default_network(
+            p["n_exc"],
+            p["n_inh"],
+            seed=p["seed"],
+            g_ee_uS=p["g_ee_uS"],
+            nmda_ratio=p["nmda_ratio"],
+            bg_rate_exc_hz=p["bg_rate_exc_hz"],
+        ).scaled(nmda=p["nmda_scale"], gaba=p["gaba_scale"])
+        info = rank_info()
+
+        # 2. Build this rank's cells, bathe them, simulate.
+        settings = RunSettings(tstop=p["tstop"], dt=p["dt"], celsius=p["celsius"], v_init=-70.0)
+        bath = Environment(mg_mM=p["mg_mM"], ca_mM=p["ca_mM"], celsius=p["celsius"])
+        with build(spec, info) as net:
+            sim_s = net.run(settings, bath)
+            n_syn = net.n_synapses
+            spikes = net.spikes()
+        if spikes is None:  # not rank 0: rank 0 gathers and writes
+            return ConditionResult()
+
+        # 3. Measures, after the start-up transient.
+        feats, _ = network_features(
+            spikes,
+            spec,
+            p["t_discard"],
+            p["tstop"],
+            threshold_hz=p["burst_threshold_hz"],
+        )
+        row = {"mg_mM": p["mg_mM"], "ca_mM": p["ca_mM"], "nmda_scale": p["nmda_scale"]}
+        row.update(feats)
+        row.update({"n_synapses": n_syn, "ranks": info.nhost, "sim_s": sim_s})
+        return ConditionResult(
+            features=[row],
+            spikes={pop: Spikes(*spikes[pop]) for pop in (EXC, INH)},
+        )
+
+    def plot(self, path, out_dir):
+        from mgneuron.plots_network import plot_low_mg_network
+
+        return [plot_low_mg_network(path, Path(out_dir) / "low_mg_network.png")]
+
+
+def main(argv=None) -> int:
+    return cli_main(LowMgNetwork, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
