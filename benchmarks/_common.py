@@ -117,28 +117,52 @@ def python() -> str:
     return sys.executable
 
 
-LARGE_MORPHOLOGY = "l5_pyramid_stylized"
+def largest_morphology() -> str:
+    """The largest morphology available: the shared reconstructions (``../shared/
+    morphologies``, copied to ``tests/data/morphologies``), else the largest shipped one."""
+    for d in (ROOT.parent / "shared" / "morphologies", ROOT / "tests" / "data" / "morphologies"):
+        if d.is_dir():
+            files = [p for p in d.iterdir() if p.suffix.lower() in (".swc", ".asc")]
+            if files:
+                return str(max(files, key=lambda p: p.stat().st_size))
+    return "l5_pyramid_stylized"
 
 
-def large_cell(h, n_syn: int = 200, d_lambda: float = 0.1, nmda: bool = True) -> dict:
-    """The largest shipped morphology with HH everywhere and ``n_syn`` driven synapses.
+LARGE_MORPHOLOGY = Path(largest_morphology()).stem
 
-    Sections of mgneuron's stylized layer-5 pyramid (d_lambda-discretised), HH channels
+
+def large_cell(
+    h, n_syn: int = 200, d_lambda: float = 0.1, nmda: bool = True, hh_everywhere: bool = True
+) -> dict:
+    """The largest morphology with HH everywhere and ``n_syn`` driven synapses.
+
+    Sections of :func:`largest_morphology` (d_lambda-discretised), HH channels
     (squid densities) in every section, AMPA (and NMDA with ``nmda``) synapses spread
-    evenly over the dendritic segments, each driven by its own regular NetStim
+    evenly over the dendritic segments (or HH in soma and axon only and passive
+    dendrites, ``hh_everywhere=False``), each driven by its own regular NetStim
     (10-40 Hz, staggered starts), so the run has realistic event traffic. Only
     CoreNEURON-compatible mechanisms are used (hh, AMPASyn, NMDAMg when THREADSAFE).
 
     Returns a dict holding every NEURON object (keep it alive while simulating).
     """
+    import warnings
+
     from mgneuron.morphology import discretize, load_morphology
 
-    morph = load_morphology(LARGE_MORPHOLOGY)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # soma policies of reconstructions, reported elsewhere
+        morph = load_morphology(largest_morphology())
     for sec in morph.sections:
         sec.Ra, sec.cm = 100.0, 1.0
     discretize(morph.sections, d_lambda=d_lambda)
-    for sec in morph.sections:
+    active = morph.sections if hh_everywhere else morph.soma + morph.sections_in("axon")
+    for sec in active:
         sec.insert("hh")
+    if not hh_everywhere:
+        for sec in morph.sections_in("dendrite"):
+            sec.insert("pas")
+            for seg in sec:
+                seg.pas.g, seg.pas.e = 1.0 / 30000.0, -65.0
     dend_segs = [seg for sec in morph.sections_in("dendrite") for seg in sec]
     picks = [dend_segs[int(k * len(dend_segs) / n_syn)] for k in range(n_syn)]
     syns, stims, ncs = [], [], []

@@ -1,6 +1,7 @@
 """CoreNEURON vs NEURON on the largest shipped morphology with >= 200 synapses.
 
-The stylized layer-5 pyramid (d_lambda 0.1), HH in every section, 200 synaptic sites
+The largest morphology (the shared layer-5 pyramidal reconstruction when present;
+d_lambda 0.1), HH in every section, 200 synaptic sites
 (AMPA + NMDA, or AMPA only when NMDAMg is not CoreNEURON-compatible) driven by regular
 NetStims; 1 s of simulated time at dt = 0.025 ms, the soma voltage recorded. The same
 model in one process is run through mgneuron's ``simulation.run`` with NEURON and with
@@ -27,7 +28,7 @@ from _common import (
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
-    repeats = 2 if args.quick else 5
+    repeats = 2 if args.quick else 3
     from mgneuron.simulation import RunSettings, record, run, use_coreneuron
 
     use_coreneuron(True)  # builds (or finds) the CoreNEURON flavour of the mechanisms

@@ -1,11 +1,13 @@
 """Peak memory of recording every segment of the largest morphology: streamed vs held.
 
-Every segment's membrane potential of the stylized layer-5 pyramid (HH everywhere, a
-somatic current step) is stored every 0.1 ms, through the protocol runner into an HDF5
+Every segment's membrane potential of the largest morphology (the shared layer-5
+pyramidal reconstruction when present; HH in soma and axon, passive dendrites, a somatic
+current step) is stored
+every 0.1 ms, through the protocol runner into an HDF5
 file, either held in memory until the end of the run (``record`` + ``Report``) or
 streamed in 100 ms chunks (``StreamingRecorder``). Each case runs in a fresh process that
 reports its peak resident memory (``ru_maxrss``) and its memory just before the run, for
-2.5 s and 10 s of simulated time. Target: the streamed peak does not grow with duration.
+1 s and 10 s of simulated time. Target: the streamed peak does not grow with duration.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def child(mode: str, tstop: float, out: str) -> None:
             from _common import large_cell
             from neuron import h
 
-            cell = large_cell(h, n_syn=0)
+            cell = large_cell(h, n_syn=0, hh_everywhere=False)
             clamp = h.IClamp(cell["soma"](0.5))
             clamp.delay, clamp.dur, clamp.amp = 10.0, 1e9, 1.0
             settings = RunSettings(tstop=p["tstop"], dt=0.025, celsius=6.3, v_init=-65.0)
@@ -94,7 +96,7 @@ def child(mode: str, tstop: float, out: str) -> None:
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
-    durations = (1000.0, 4000.0) if args.quick else (2500.0, 10000.0)
+    durations = (500.0, 2000.0) if args.quick else (1000.0, 10000.0)
     from mgneuron.mechanisms import load
 
     load()

@@ -58,16 +58,41 @@ def main() -> int:
             if args.quick:
                 cmd.append("--quick")
             t0 = time.perf_counter()
+            plain = None
             try:
                 res = subprocess.run(
                     cmd, capture_output=True, text=True, env=env, cwd=tmp, timeout=args.timeout
                 )
-                ok = res.returncode == 0 and out.exists()
+                if res.returncode == 2 and "unrecognized arguments: --json" in res.stderr:
+                    # A script that does not follow the --json contract: run it as is and
+                    # report what it prints.
+                    res = subprocess.run(
+                        cmd[:2],
+                        capture_output=True,
+                        text=True,
+                        env=env,
+                        cwd=tmp,
+                        timeout=args.timeout,
+                    )
+                    plain = res.stdout
+                ok = res.returncode == 0 and (out.exists() or plain is not None)
                 log = (res.stdout + res.stderr)[-3000:]
             except subprocess.TimeoutExpired as exc:
                 ok, log = False, f"timed out after {exc.timeout:.0f} s"
             elapsed = time.perf_counter() - t0
-            if ok:
+            if ok and plain is not None:
+                sections.append(
+                    {
+                        "title": script.stem,
+                        "order": 90,
+                        "markdown": f"(`{script.name}` prints its own report; it does not "
+                        f"take `--json`)\n\n```\n{plain.strip()}\n```",
+                        "ratios": [],
+                        "elapsed": elapsed,
+                    }
+                )
+                print(f"   done in {elapsed:.0f} s (plain output)", flush=True)
+            elif ok:
                 payload = json.loads(out.read_text())
                 payload["elapsed"] = elapsed
                 sections.append(payload)

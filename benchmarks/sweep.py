@@ -73,7 +73,7 @@ def parallel_ceiling(n: int = 30_000_000) -> float:
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
-    repeats = 1 if args.quick else 2
+    repeats = 1
     from mgneuron.mechanisms import load
     from mgneuron.results import read_features
 
