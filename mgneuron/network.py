@@ -12,20 +12,25 @@ builds such a network with the package's own Mg-aware synapses, so each of these
 has a cause that can be switched off:
 
 * every excitatory connection is a ``GluSynMg`` (AMPA + NMDA). At -65 mV and 1 mM Mg2+
-  the NMDA conductance is ~94 % blocked, so a spike mostly delivers a short AMPA charge.
-  Without Mg2+ the slow (65 ms) NMDA conductance is unblocked and the recurrent
-  excitatory charge per spike grows more than tenfold: activity regenerates itself and the
-  whole population fires together (a population burst). Setting the NMDA conductance to
-  zero (``nmda_scale=0``, the D-APV experiment) removes that charge and the bursts;
-* a burst ends because the depressing E->E synapses (Tsodyks-Markram release, U = 0.5,
-  tau_rec = 671 ms, Markram et al. 2015) run out of resources, helped by the slow M-type
-  K+ adaptation of the pyramidal cells and by feedback inhibition; the next burst
-  starts when the synapses have recovered, so the bursts recur;
-* [Ca]o and [Mg]o set the release probability of every synapse (Dodge-Rahamimoff) and,
-  through the channels' surface-charge screening, the gating of every Na/K channel. At
-  0 Mg, raising [Ca]o from 2 to 3 mM raises release at the (low-U) inhibitory synapses
-  proportionally more than at the (already high-U) excitatory ones and moves Na
-  activation to more depolarised voltages: the burst rate falls;
+  the NMDA conductance is ~94 % blocked, so a spike mostly delivers a short AMPA charge
+  and the network fires asynchronously. Without Mg2+ the slow (65 ms) NMDA conductance
+  is unblocked and the recurrent excitatory charge per spike grows about tenfold:
+  activity regenerates itself and the whole population fires together (a population
+  burst). Setting the NMDA conductance to zero (``scaled(nmda=0)``, the D-APV
+  experiment) removes that charge and the bursts, although the other effects of the
+  Mg-free bath (surface-charge screening, weaker GABA-A, higher release) remain;
+* a burst ends because the depressing synapses (Tsodyks-Markram release; E->E U = 0.5,
+  tau_rec = 671 ms in the reference bath, Markram et al. 2015) run out of resources and
+  every spike adds to a slow afterhyperpolarising K+ conductance of the pyramidal cells
+  (see :func:`pyramidal_cell`); the next burst starts when both have recovered, so the
+  bursts recur a few hundred ms apart;
+* [Ca]o and [Mg]o set the baseline release probability of every synapse
+  (Dodge-Rahamimoff) and, through the channels' surface-charge screening
+  (``mechanisms/surface_charge.inc``), the gating of every Na/K channel. At 0 Mg, going
+  from 2 to 3 mM Ca2+ restores the total divalent concentration of normal ACSF, so the
+  screening shift returns from about -2.8 mV to 0 (cells less excitable), and raises the
+  release probability of the (low-U) inhibitory synapses proportionally more than that
+  of the excitatory ones: the bursts come less often;
 * the external (background) drive is fixed across baths (AMPA only, release independent
   of the bath): every difference between conditions comes from the network.
 
@@ -85,6 +90,10 @@ __all__ = [
     "EXC",
     "INH",
 ]
+
+#: Third Random123 id of the background streams: (seed, gid, BACKGROUND_STREAM). Synapse
+#: release streams use (seed, gid, index) with index counting a cell's synapses from 0.
+BACKGROUND_STREAM = 2**32 - 1
 
 #: Population names (also the SONATA spike populations written by the protocol).
 EXC = "excitatory"
@@ -843,7 +852,8 @@ def build(spec: NetworkSpec, info=None) -> Network:
                 nc.delay = float(conns.delay_ms[i])
                 net._keep.extend((syn, nc))
                 net.n_synapses += 1
-        # 3. Background: one Poisson NetStim per cell, Random123 stream (seed, gid, 1).
+        # 3. Background: one Poisson NetStim per cell; its Random123 stream
+        #    (seed, gid, BACKGROUND_STREAM) never meets a synapse's (seed, gid, index).
         backgrounds = dict(spec.background)
         for gid, cell in net.cells.items():
             bg = backgrounds.get(spec.population_of(gid))
@@ -856,7 +866,7 @@ def build(spec: NetworkSpec, info=None) -> Network:
             stim = h.NetStim()
             stim.start, stim.number, stim.noise = 0.0, 1e9, 1.0
             stim.interval = 1000.0 / bg.rate_hz
-            stim.ranvar.set_ids(spec.seed, gid, 1)
+            stim.ranvar.set_ids(spec.seed, gid, BACKGROUND_STREAM)
             nc = h.NetCon(stim, syn.pp)
             nc.weight[0], nc.delay = 1.0, 0.0
             net._keep.extend((syn, stim, nc))

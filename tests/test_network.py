@@ -13,11 +13,16 @@ the 5 s of the issue.
 from __future__ import annotations
 
 import math
+import os
 import pickle
+import subprocess
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from mgneuron import network as N
@@ -264,3 +269,38 @@ def test_default_network_five_seconds(tmp_path, h):
     assert df.loc[1.0, "n_bursts"] == 0 and df.loc[1.0, "synchrony"] < 0.3
     assert df.loc[0.1, "n_bursts"] >= 3
     assert (df["sim_s"] < 600).all()
+
+
+@pytest.mark.mpi
+def test_two_mpi_ranks_give_the_serial_spikes(tmp_path, h):
+    """Cells dealt round-robin over 2 ranks (``--mpi``): exactly the serial spike trains."""
+    from tests.test_mpi import _WHY
+
+    if _WHY:
+        pytest.skip(_WHY)
+    from mgneuron.parallel import mpiexec_command
+    from mgneuron.protocol import run_protocol
+
+    small = {"n_exc": 20, "n_inh": 5, "tstop": 400.0, "t_discard": 100.0}
+    args = [f"--{k.replace('_', '-')}={v}" for k, v in small.items()]
+    root = Path(__file__).resolve().parents[1]
+    res = subprocess.run(
+        mpiexec_command(2)
+        + [sys.executable, "-m", "mgneuron.cli", "run", "low_mg_network", "--mpi"]
+        + ["--sweep", "mg=0,1", "ca=2", "--out", "mpi.h5", "--quiet"]
+        + args,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=300,
+        check=False,
+    )
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    serial = run_protocol(
+        "low_mg_network", tmp_path / "serial.h5", sweep={"mg": [0.0, 1.0]}, ca=2.0, **small
+    )
+    a, b = read_spikes(serial), read_spikes(tmp_path / "mpi.h5")
+    assert len(a) > 50
+    pd.testing.assert_frame_equal(a, b)
+    assert (read_features(tmp_path / "mpi.h5")["ranks"] == 2).all()
