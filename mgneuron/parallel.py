@@ -7,13 +7,17 @@ written and their ``run_s`` differ, and the readers sort by condition id):
 - **in-process** (default, ``workers=1``): conditions one after the other;
 - **local worker processes** (``--workers N``): spawned processes, each loading its own
   NEURON and mechanisms. Every condition sets NEURON's globals afresh
-  (:func:`mgneuron.simulation.run`: dt, tstop, celsius, integrator, Random123 global
-  index), so a worker cannot inherit a state the main process would not have;
+  (:func:`mgneuron.simulation.reset_globals` before the condition, then
+  :func:`mgneuron.simulation.run`: dt, tstop, celsius, integrator, Random123 global
+  index), so no condition inherits a state another process would not have;
 - **MPI** (``mpiexec -n N mgneuron run PROTOCOL --mpi``): NEURON's ParallelContext
   bulletin board. Every rank loads the mechanisms, ``pc.subworlds(1)`` makes each rank a
   world of its own for simulating (so a condition's ``psolve`` never waits for another
   rank), rank 0 submits one task per condition (``pc.submit``) and collects the results
-  (``pc.working`` / ``pc.pyret``), taking tasks itself while it waits.
+  (``pc.working`` / ``pc.pyret``), taking tasks itself while it waits. Rank 0 is also
+  the bulletin-board server; NEURON lets it answer the other ranks every few hundred time
+  steps of its own simulation, so they are not left waiting for work (checked: 8 tasks
+  of 1.46 s on 2 ranks took 5.87 s, ideal 5.84 s).
 
 **Why rank 0 writes the single HDF5 file** (rather than per-rank files merged at the
 end): results come back to rank 0 through the bulletin board anyway, and rank 0 writes
