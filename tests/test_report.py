@@ -33,7 +33,7 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="session")
 def report(tmp_path_factory, h):
     out = tmp_path_factory.mktemp("report")
-    path = build_report(out, SCENARIOS, quick=True, log=lambda *a: None)
+    path = build_report(out, SCENARIOS, quick=True, workers=2, log=lambda *a: None)
     return path
 
 
