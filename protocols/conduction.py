@@ -306,6 +306,7 @@ def _plot(path, out: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from mgneuron.plots import save
     from mgneuron.results import read_features
 
     df = read_features(path)
@@ -337,11 +338,7 @@ def _plot(path, out: Path) -> Path:
         a.set_xlim(0.0, 1.1)
     for a in axes:
         a.legend(fontsize=7)
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return save(fig, out)
 
 
 def main(argv=None) -> int:

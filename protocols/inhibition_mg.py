@@ -326,6 +326,7 @@ def plot_inhibition_mg(path, out: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from mgneuron.plots import save
     from mgneuron.results import read_features
 
     df = read_features(path).sort_values("mg_mM")
@@ -338,11 +339,7 @@ def plot_inhibition_mg(path, out: Path) -> Path:
     ):
         ax.plot(df["mg_mM"], df[col], "o-")
         ax.set(xlabel="[Mg]o (mM)", ylabel=label)
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return save(fig, out)
 
 
 def main(argv=None) -> int:

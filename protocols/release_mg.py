@@ -310,6 +310,7 @@ def plot_release_mg(path, out: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from mgneuron.plots import save
     from mgneuron.results import read_features
 
     df = read_features(path)
@@ -326,11 +327,7 @@ def plot_release_mg(path, out: Path) -> Path:
         ax2.plot(grp["mg_mM"], grp["ppr"], "o-", label=f"{ca:g} mM Ca")
     ax2.set(xlabel="[Mg]o (mM)", ylabel=f"PPR ({isi:g} ms)")
     ax2.legend(fontsize=7)
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return save(fig, out)
 
 
 def main(argv=None) -> int:
