@@ -329,11 +329,22 @@ def _plot(path, out: Path) -> Path:
         axes[2].plot(g["lamellae_fraction"], g["safety_factor"].replace(np.inf, np.nan), "o-",
                      label=label)  # fmt: skip
     axes[1].set(xlabel="lamellae fraction", ylabel="CV across the lesion (m/s)",
-                title="demyelination (blocked: no point)")  # fmt: skip
-    axes[2].axhline(1.0, color="k", lw=0.8, ls=":")
-    axes[2].set(xlabel="lamellae fraction", ylabel="safety factor (1 = block)",
-                title="safety factor at the lesion", yscale="log")  # fmt: skip
-    for a in axes[1:]:
+                title="demyelination at 1 mM Mg (blocked: no point)")  # fmt: skip
+    if "safety_factor" in dm and np.isfinite(dm["safety_factor"]).any():
+        axes[2].axhline(1.0, color="k", lw=0.8, ls=":")
+        axes[2].set(xlabel="lamellae fraction", ylabel="safety factor (1 = block)",
+                    title="safety factor at the lesion", yscale="log")  # fmt: skip
+        log_axes = axes[1:]
+    else:
+        # no safety factors measured (--safety 0): CV by myelin state and [Mg]o instead
+        axes[2].cla()
+        r = df[df["series"] == "remyelination"]
+        for preset, g in r.groupby("preset"):
+            g = g.sort_values("mg_mM")
+            axes[2].plot(g["mg_mM"], g["cv_m_per_s"], "o-", label=str(preset))
+        axes[2].set(xlabel="[Mg]o (mM)", ylabel="CV (m/s)", title="CV by myelin state")
+        log_axes = axes[1:2]
+    for a in log_axes:
         a.set_xscale("symlog", linthresh=0.01)
         a.set_xlim(0.0, 1.1)
     for a in axes:

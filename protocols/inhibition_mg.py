@@ -326,10 +326,11 @@ def plot_inhibition_mg(path, out: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from mgneuron.plots import save
+    from mgneuron.plots import mg_colors, save
     from mgneuron.results import read_features
 
     df = read_features(path).sort_values("mg_mM")
+    colors = mg_colors(df["mg_mM"])
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
     for ax, col, label in zip(
         axes,
@@ -337,8 +338,11 @@ def plot_inhibition_mg(path, out: Path) -> Path:
         ("firing rate (Hz)", "mean gE / gI", "compound IPSP (mV)"),
         strict=True,
     ):
-        ax.plot(df["mg_mM"], df[col], "o-")
+        ax.plot(df["mg_mM"], df[col], "-", color="0.6", lw=1)
+        for mg, value in zip(df["mg_mM"], df[col], strict=True):
+            ax.plot(mg, value, "o", color=colors[float(mg)], label=f"{mg:g} mM")
         ax.set(xlabel="[Mg]o (mM)", ylabel=label)
+    axes[0].legend(title="[Mg]o", fontsize=7, title_fontsize=7)
     return save(fig, out)
 
 
