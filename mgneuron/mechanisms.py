@@ -242,6 +242,8 @@ def build(
             cmd = [_nrnivmodl()] + (["-coreneuron"] if coreneuron else [])
             env = dict(os.environ)
             env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+            # nrnivmodl runs make: compile the generated files in parallel
+            env.setdefault("MAKEFLAGS", f"-j{os.cpu_count() or 1}")
             start = time.time()
             proc = subprocess.run(
                 cmd, cwd=tmp, env=env, capture_output=True, text=True, check=False
