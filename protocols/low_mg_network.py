@@ -22,6 +22,10 @@ of the measures. Population bursts are epochs in which the excitatory population
 20 % of the pyramidal cells fire (:func:`mgneuron.network.detect_bursts`). ``nmda_scale``
 0 is the D-APV experiment (no NMDA conductance anywhere), ``gaba_scale`` 0 bicuculline.
 
+Default conditions: the six [Mg]o values at 2 mM Ca; ``--sweep mg=0,0.1,0.3,0.5,1,2
+ca=1,2,3`` adds the [Ca]o dependence. A 5 s condition of the default network takes about
+one minute on one core.
+
 With ``mpiexec -n N mgneuron run low_mg_network --mpi`` the cells of every condition are
 dealt round-robin over the N ranks (``distributed``), spikes cross ranks through
 ``ParallelContext``, and rank 0 gathers the spikes and writes the file; the spikes are
@@ -45,7 +49,9 @@ from mgneuron.environment import Environment
 from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main
 
 MG_GRID = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0)
-CA_GRID = (1.0, 2.0, 3.0)
+# [Ca]o is a grid parameter with one default value: six conditions by default (about 6 min
+# on one core, 3 min with --workers 2); --sweep ca=1,2,3 gives the full 18-condition grid.
+CA_GRID = (2.0,)
 
 
 class LowMgNetwork(Protocol):
@@ -70,7 +76,7 @@ class LowMgNetwork(Protocol):
             "ca_mM",
             CA_GRID,
             "mM",
-            "[Ca]o",
+            "[Ca]o (sweep 1,2,3 for the Ca2+ dependence)",
             float,
             grid=True,
             flag="--ca",
