@@ -28,9 +28,13 @@ has a cause that can be switched off:
   (Dodge-Rahamimoff) and, through the channels' surface-charge screening
   (``mechanisms/surface_charge.inc``), the gating of every Na/K channel. At 0 Mg, going
   from 2 to 3 mM Ca2+ restores the total divalent concentration of normal ACSF, so the
-  screening shift returns from about -2.8 mV to 0 (cells less excitable), and raises the
-  release probability of the (low-U) inhibitory synapses proportionally more than that
-  of the excitatory ones: the bursts come less often;
+  screening shift returns from about -2.8 mV to 0: the cells are less excitable and the
+  bursts come less often (in the default network the mean interval between bursts grows
+  from ~515 to ~600 ms). This is the surface-charge effect Isaev et al. (2012) argued
+  for: with screening switched off, 3 mM Ca2+ does not lower the burst rate, because with
+  depressing synapses the release per second at burst rates saturates near 1/tau_rec
+  whatever the release probability. The model's Ca2+ effect is weaker than in slices,
+  where 3 mM Ca2+ abolished the discharges;
 * the external (background) drive is fixed across baths (AMPA only, release independent
   of the bath): every difference between conditions comes from the network.
 

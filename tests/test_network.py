@@ -206,7 +206,11 @@ def test_nmda_block_abolishes_bursts(runs):
 
 
 def test_high_calcium_reduces_burst_rate(runs):
-    """0 Mg: 3 mM Ca gives fewer bursts than 2 mM Ca, with longer intervals (Isaev 2012)."""
+    """0 Mg: 3 mM Ca gives fewer bursts than 2 mM Ca, with longer intervals (Isaev 2012).
+
+    Through surface-charge screening: 3 mM Ca / 0 Mg has the divalent total of normal ACSF,
+    so the Na/K gating shift is back to 0 mV from about -2.8 mV at 2 mM Ca.
+    """
     ca2, ca3 = runs["features"][(0.0, 2.0, 1.0)], runs["features"][(0.0, 3.0, 1.0)]
     assert ca3["burst_rate_hz"] < ca2["burst_rate_hz"]
     if not math.isnan(ca3["ibi_ms"]):
