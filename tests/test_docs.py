@@ -5,7 +5,8 @@ order, in one scratch directory (so a later block can read a file an earlier one
 ``make run`` and ``make test`` are checked with ``make -n`` here: CI runs ``make test`` itself
 and ``tests/test_report.py`` runs what ``make run`` runs (the quick report). ``mpiexec``
 lines run when an MPI launcher is installed (the test setup installs the ``mpi`` extra; as
-root ``--allow-run-as-root`` is added) and are reported as skipped otherwise. Blocks fenced as ```text are output, not code.
+root ``--allow-run-as-root`` is added) and are reported as skipped otherwise. Blocks
+fenced as ```text are output, not code.
 """
 
 from __future__ import annotations
