@@ -206,15 +206,18 @@ def test_nmda_block_abolishes_bursts(runs):
 
 
 def test_high_calcium_reduces_burst_rate(runs):
-    """0 Mg: 3 mM Ca gives fewer bursts than 2 mM Ca, with longer intervals (Isaev 2012).
+    """0 Mg: bursts recur less often at 3 mM Ca than at 2 mM Ca (Isaev 2012: fewer/none).
 
     Through surface-charge screening: 3 mM Ca / 0 Mg has the divalent total of normal ACSF,
-    so the Na/K gating shift is back to 0 mV from about -2.8 mV at 2 mM Ca.
+    so the Na/K gating shift is back to 0 mV from about -2.8 mV at 2 mM Ca. The bursts are
+    regular, so the rate of the burst process is 1 / (mean interval between onsets); it
+    must fall by more than 5 % (measured: ~15-20 %), and the burst count in the window
+    must not rise.
     """
     ca2, ca3 = runs["features"][(0.0, 2.0, 1.0)], runs["features"][(0.0, 3.0, 1.0)]
-    assert ca3["burst_rate_hz"] < ca2["burst_rate_hz"]
-    if not math.isnan(ca3["ibi_ms"]):
-        assert ca3["ibi_ms"] > ca2["ibi_ms"]
+    assert ca3["n_bursts"] >= 2  # still bursting: the effect is a slowing here
+    assert 1000.0 / ca3["ibi_ms"] < 0.95 * (1000.0 / ca2["ibi_ms"])
+    assert ca3["burst_rate_hz"] <= ca2["burst_rate_hz"]
 
 
 def test_spikes_stored_in_sonata_layout(runs):
