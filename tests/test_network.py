@@ -260,22 +260,24 @@ def test_same_seed_gives_identical_spike_trains(h):
 
 @pytest.mark.slow
 @pytest.mark.validation
-def test_default_network_five_seconds(tmp_path, h):
-    """Default size (80 + 20), 5 s: asynchronous at 1 mM Mg, bursting at 0.1 mM (Isaev 2012).
+def test_default_network_is_asynchronous_for_five_seconds(tmp_path, h):
+    """Default size (80 + 20), 1 mM Mg / 2 mM Ca, 5 s: no population burst (Isaev 2012).
 
-    Also the issue's budget: the 5 s run must take < 10 min on 2 cores (we check < 600 s
-    of wall time per condition, with the two conditions in two worker processes).
+    Also the issue's budget: a 5 s run of the default network must take < 10 min on 2
+    cores; it takes about one minute on one. (Bursting at <= 0.1 mM Mg at this size is
+    in the protocol's results; the fast tests check it on the 40 + 10 network.)
     """
     from mgneuron.protocol import run_protocol
 
-    f = run_protocol(
-        "low_mg_network", tmp_path / "d.h5", sweep={"mg": [0.1, 1.0]}, ca=2.0, workers=2
-    )
-    df = read_features(f).set_index("mg_mM")
-    assert (df["status"] == "ok").all()
-    assert df.loc[1.0, "n_bursts"] == 0 and df.loc[1.0, "synchrony"] < 0.3
-    assert df.loc[0.1, "n_bursts"] >= 3
-    assert (df["sim_s"] < 600).all()
+    start = time.perf_counter()
+    f = run_protocol("low_mg_network", tmp_path / "d.h5", mg=1.0, ca=2.0)
+    wall = time.perf_counter() - start
+    r = read_features(f).iloc[0]
+    assert r["status"] == "ok"
+    assert r["n_bursts"] == 0 and r["burst_fraction"] == 0.0
+    assert r["synchrony"] < 0.2  # 1/sqrt(80) = 0.11 for independent cells
+    assert 0.5 < r["rate_exc_hz"] < 5.0
+    assert wall < 600.0
 
 
 @pytest.mark.mpi
