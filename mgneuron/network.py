@@ -488,9 +488,12 @@ def _scale(spec: SynapseSpec, nmda: float, gaba: float) -> SynapseSpec:
 #:
 #: * ``g_ee_uS`` 1.5 nS AMPA peak per full release, ``nmda_ratio`` 1.0: the NMDA peak
 #:   conductance equals the AMPA one (GluSynMg's own default is 0.5); with the 65 ms NMDA
-#:   decay this makes the unblocked NMDA charge ~40 times the AMPA charge, the recurrent
-#:   gain that turns the network into a bursting one once Mg2+ is gone. Unitary E->E
-#:   EPSPs at 1 mM are ~1 mV at the soma;
+#:   decay the unblocked NMDA charge is 32 times the AMPA charge (1.9 times at -65 mV in
+#:   1 mM Mg2+), the recurrent gain that makes the network burst once Mg2+ is gone. A
+#:   unitary E->E EPSP is 2.6-2.8 mV at the soma in 1 mM Mg2+ (cell at -72.6 mV, input
+#:   resistance 450 MOhm): large, because each of the 8 recurrent inputs of this small
+#:   network stands for several connections of a real one. Without Mg2+ the NMDA part of
+#:   a single connection fires a resting cell;
 #: * ``nmda_ratio_ei`` 0.2: fast-spiking interneurons carry few NMDA receptors;
 #: * ``g_ie_uS`` 6 nS: strong perisomatic (basket) inhibition, as in inhibition-
 #:   stabilised cortical networks;
