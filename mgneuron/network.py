@@ -288,7 +288,7 @@ def basket_cell(gna_S_cm2: float = 0.05, gkdr_S_cm2: float = 0.05) -> CellSpec:
     """A fast-spiking basket cell: one compartment, 20 x 20 um.
 
     NaT and Kdr (``mechanisms/nat.mod``, ``kdr.mod``) at spike-generating densities and
-    no M current, so the cell fires without adaptation (40-120 Hz for 0.04-0.3 nA);
+    no M current, so the cell fires without adaptation (53-120 Hz for 0.04-0.3 nA);
     Rm 10 kOhm cm2 (a leakier membrane than the pyramidal cells' 30 kOhm cm2), Cm
     0.75 uF/cm2, E_leak -70 mV. Rests at -73.4 mV with an input resistance of 510 MOhm.
     """
