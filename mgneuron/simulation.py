@@ -203,7 +203,22 @@ def run(
         bar_close()
         thin = list(_THIN)
         _THIN.clear()
+        _restore_sigint()
     _thin_recordings(thin, settings)
+
+
+def _restore_sigint() -> None:
+    """Give Ctrl-C back to Python after a NEURON run.
+
+    NEURON installs its own SIGINT handler while it integrates and leaves it in place, so
+    afterwards Python never sees Ctrl-C (a sweep could not be interrupted between
+    simulations). Only the main thread may set signal handlers.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _distributed() -> bool:
