@@ -34,7 +34,10 @@ has a cause that can be switched off:
   for: with screening switched off, 3 mM Ca2+ does not lower the burst rate, because with
   depressing synapses the release per second at burst rates saturates near 1/tau_rec
   whatever the release probability. The model's Ca2+ effect is weaker than in slices,
-  where 3 mM Ca2+ abolished the discharges;
+  where 3 mM Ca2+ abolished the discharges. At 1 mM Ca2+ the bursts at 0 Mg last longer
+  (Isaev et al.: seizure-like events in more slices), but at 0.1 mM Mg they disappear:
+  release falls to ~40 % of the reference (Dodge-Rahamimoff, fourth power) and the
+  larger screening shift (-6.6 mV at 0 Mg) does not make up for it;
 * the external (background) drive is fixed across baths (AMPA only, release independent
   of the bath): every difference between conditions comes from the network.
 
