@@ -513,7 +513,8 @@ class ResultsWriter:
             "protocol": protocol,
             "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "command": command if command is not None else shlex.join(sys.argv),
-            "seed": int(seed),
+            # a swept seed is stored as the list of its values
+            "seed": np.asarray(seed, dtype=np.int64) if np.ndim(seed) else int(seed),
             "mechanisms_hash": lib.key if lib else "",
             "status": "running",
         }
@@ -758,7 +759,16 @@ def _open(path: str | os.PathLike, allow_partial: bool) -> h5py.File:
 def read_attrs(path: str | os.PathLike, allow_partial: bool = False) -> dict:
     """Root attributes (versions, protocol, seed, status...) as a dict."""
     with _open(path, allow_partial) as f:
-        return {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
+        return {
+            k: (
+                v.item()
+                if np.size(v) == 1 and hasattr(v, "item")
+                else v.tolist()
+                if hasattr(v, "tolist")
+                else v
+            )
+            for k, v in f.attrs.items()
+        }
 
 
 def read_parameters(path: str | os.PathLike, allow_partial: bool = False) -> dict:

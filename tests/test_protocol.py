@@ -156,3 +156,12 @@ def test_every_protocol_has_a_working_help(name):
     assert cls.title and cls.__doc__
     text = build_parser(cls, argparse.ArgumentParser(prog=name)).format_help()
     assert "--tstop" in text and "--seed" in text
+
+
+def test_seed_can_be_swept(tmp_path, h):
+    from mgneuron.results import read_attrs
+
+    out = run_protocol("nmda_iv", tmp_path / "s.h5", sweep={"seed": [1, 2]}, mg=[1.0],
+                       block_model=[0], quiet=True)  # fmt: skip
+    assert read_attrs(out)["seed"] == [1, 2]
+    assert list(read_conditions(out)["seed"]) == [1, 2]
