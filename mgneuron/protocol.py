@@ -50,6 +50,7 @@ __all__ = [
     "build_parser",
     "cli_main",
     "COMMON_PARAMS",
+    "mg_param",
 ]
 
 
@@ -127,6 +128,14 @@ class Param:
                 f"{', '.join(map(str, self.choices))}; got {out!r}"
             )
         return out
+
+
+def mg_param(default: Sequence[float], help: str = "[Mg]o") -> Param:
+    """The swept [Mg]o parameter every protocol shares (``--mg``, alias ``mg``, mM, >= 0)."""
+    return Param(
+        "mg_mM", tuple(default), "mM", help, float, grid=True, flag="--mg", aliases=("mg",),
+        minimum=0.0,
+    )  # fmt: skip
 
 
 COMMON_PARAMS: tuple[Param, ...] = (

@@ -57,7 +57,7 @@ import pandas as pd
 from mgneuron import analysis as an
 from mgneuron import axon as ax
 from mgneuron.environment import PRESETS, Environment
-from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main
+from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main, mg_param
 from mgneuron.results import Report, Spikes
 
 SERIES = ("diameter", "demyelination", "remyelination")
@@ -88,8 +88,7 @@ class Conduction(Protocol):
     params = (
         Param("series", SERIES, "", "series of conditions to run", str, grid=True,
               choices=SERIES),
-        Param("mg_mM", PRESET_MG, "mM", "[Mg]o", float, grid=True, flag="--mg",
-              aliases=("mg",), minimum=0.0),
+        mg_param(PRESET_MG),
         Param("fiber_diameter_um", TABLE_DIAMETERS, "um", "fibre diameters (diameter series)",
               float, grid=True, aliases=("diameter",), minimum=0.1),
         Param("lamellae_fraction", (1.0, 0.5, 0.2, 0.1, 0.05, 0.03, 0.02, 0.01, 0.0), "",

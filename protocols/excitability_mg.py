@@ -98,7 +98,7 @@ from mgneuron.excitability import (
     spike_times,
     threshold_dvdt,
 )
-from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main
+from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main, mg_param
 from mgneuron.results import Report
 from mgneuron.simulation import RunSettings, run
 
@@ -433,10 +433,7 @@ class ExcitabilityMg(Protocol):
         Param(
             "cell", CELLS, "", "preparations: pyramidal, axon", str, grid=True, choices=CELLS
         ),
-        Param(
-            "mg_mM", MG_GRID, "mM", "[Mg]o (default: presets + 0-3 mM by 0.25)", float,
-            grid=True, flag="--mg", aliases=("mg",), minimum=0.0,
-        ),
+        mg_param(MG_GRID, "[Mg]o (default: presets + 0-3 mM by 0.25)"),
         Param("ca_mM", 2.0, "mM", "[Ca]o (at normal [Mg]o)", float, aliases=("ca",), minimum=0.0),
         Param(
             "hypocalcaemia", 0.0, "mM/mM",

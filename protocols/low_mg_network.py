@@ -46,7 +46,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mgneuron.environment import Environment
-from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main
+from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main, mg_param
 
 MG_GRID = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0)
 # [Ca]o is a grid parameter with one default value: six conditions by default (about 6 min
@@ -61,17 +61,7 @@ class LowMgNetwork(Protocol):
     title = "Low-Mg2+ seizure-like population bursts in a recurrent E/I network"
     distributed = True
     params = (
-        Param(
-            "mg_mM",
-            MG_GRID,
-            "mM",
-            "[Mg]o",
-            float,
-            grid=True,
-            flag="--mg",
-            aliases=("mg",),
-            minimum=0.0,
-        ),
+        mg_param(MG_GRID),
         Param(
             "ca_mM",
             CA_GRID,

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from mgneuron.environment import Environment
-from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main
+from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main, mg_param
 from mgneuron.results import Report
 from mgneuron.simulation import RunSettings, record, run, sample_interval
 
@@ -35,17 +35,7 @@ class NmdaIV(Protocol):
     name = "nmda_iv"
     title = "NMDA receptor I-V and Mg2+ block under voltage clamp"
     params = (
-        Param(
-            "mg_mM",
-            (0.0, 0.1, 0.3, 1.0, 2.0, 3.0),
-            "mM",
-            "[Mg]o",
-            float,
-            grid=True,
-            flag="--mg",
-            aliases=("mg",),
-            minimum=0.0,
-        ),
+        mg_param((0.0, 0.1, 0.3, 1.0, 2.0, 3.0)),
         Param(
             "block_model",
             (0, 1, 2),

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main
+from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main, mg_param
 from mgneuron.release import RELEASE_MODELS, ReleaseSpec, dodge_rahamimoff_factor
 from mgneuron.results import Report
 from mgneuron.simulation import RunSettings, record, run, sample_interval
@@ -94,17 +94,7 @@ class ReleaseMg(Protocol):
             aliases=("ca",),
             minimum=0.0,
         ),
-        Param(
-            "mg_mM",
-            (0.0, 0.5, 1.0, 2.0, 3.0),
-            "mM",
-            "[Mg]o",
-            float,
-            grid=True,
-            flag="--mg",
-            aliases=("mg",),
-            minimum=0.0,
-        ),
+        mg_param((0.0, 0.5, 1.0, 2.0, 3.0)),
         Param(
             "isi_ms",
             (20.0, 50.0),
