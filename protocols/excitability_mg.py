@@ -77,8 +77,9 @@ Threshold vs shift
 ------------------
 Pyramidal cell: ``threshold(Mg) - threshold(1 mM)`` follows ``shift(Mg) - shift(1 mM)``
 within 0.33 mV over 0-3 mM (threshold set by NaT in the initial segment against a slow
-leak). Myelinated axon: the node's threshold moves 1.3-1.6 times the shift (full settings:
-deviation 0.8-1.1 mV at 0-2 mM, 1.4 mV at 3 mM), and this is the model's physics, not the measure:
+leak). Myelinated axon: the node's threshold moves 1.3-1.6 times the shift (full
+settings: deviation 0.8-1.1 mV at 0-2 mM, 1.4 mV at 3 mM), and this is the model's
+physics, not the measure:
 
 * *Why*: screening moves gating, not reversal potentials. If every reversal moved with
   the gating the membrane would be translated and threshold would move by exactly the
@@ -98,17 +99,18 @@ deviation 0.8-1.1 mV at 0-2 mM, 1.4 mV at 3 mM), and this is the model's physics
   20 mV/ms 1.9-2.2, 50 mV/ms 1.6-1.9, 100 mV/ms 1.3-1.6, 200 mV/ms 0.95-1.3 (a point high
   on the upstroke, not a threshold); potential of the latency plateau at threshold (the
   "critical potential") 1.8-2.0, 4.0 at 0 mM; 0.02 ms pulses alike (1.2-1.7), 0.5 ms
-  pulses worse (1.4-3.0). The peak of d2V/dt2 scatters (ratios -2.5 to 3.8): it is not
+  pulses worse (1.4-3.0). The peak of d2V/dt2 scatters (ratios -0.8 to 3.8): it is not
   resolved on an upstroke of several hundred mV/ms. At the next or a distant node the
   propagating spike's foot is charged axially and its dV/dt threshold does not follow the
   gating (ratios -2.8 to 0.1). Long steps (5-10 ms, 2-5 % above threshold) follow the
-  shift within 0.4 mV at 0.5-3 mM (a reversal that stays put adds a constant current,
-  which changes the rheobase rather than the firing level), but closer to threshold or
-  with 20 ms steps the deviation reaches 1.6-2.9 mV there, and at 0-0.25 mM the spike
-  comes at the end of the step or at a sealed end node, the deviation running from -5.0
-  to +1.7 mV with step duration and margin. The steady-state I-V of the node in the fibre
-  (node clamped, -90 to -40 mV) is monotonic at every [Mg]o (no saddle, no fold), so
-  there is no stimulus-independent voltage threshold to appeal to. In the table
+  shift within 0.4 mV at 0.5-3 mM at 100 mV/ms (0.9 mV at 20 mV/ms; a reversal that
+  stays put adds a constant current, which changes the rheobase rather than the firing
+  level), but closer to threshold or with 20 ms steps the deviation reaches 1.6-2.9 mV
+  there, and at 0-0.25 mM the spike comes at the end of the step or at a sealed end
+  node, the deviation running from -5.0 to +1.7 mV with step duration and margin. The
+  steady-state I-V of the node in the fibre (node clamped, -90 to -40 mV) is monotonic
+  at every [Mg]o (no saddle, no fold), so there is no stimulus-independent voltage
+  threshold to appeal to. In the table
   ``threshold_shift`` the clause "threshold moves by the shift within 1 mV" therefore
   holds for the pyramidal cell only.
 
