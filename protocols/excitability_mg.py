@@ -88,12 +88,16 @@ physics, not the measure:
   involved) moving them by 1 mV moves the axon's threshold by: internodal axolemma
   (``pas``, -80 mV) -0.33 mV, Na -0.10, node leak (-90 mV) -0.06, K -0.03 mV; the sum
   predicts a ratio of 1.51, measured 1.51 between 0.75 and 1.25 mM Mg
-  (tests/test_excitability.py). The dominant term is the rest: the node's persistent Na
-  (screened) is held against the internodal axolemma (unscreened), whose reversal moves
-  the fibre's rest 1.18 mV per mV, so the rest moves *against* the shift (-80.0 ->
-  -77.0 mV at 0 mM Mg, -81.1 mV at 3 mM: 5.8 mV towards the gating's threshold at 0 mM),
-  and a brief pulse starting from a more depolarised, persistent-Na-richer rest takes off
-  lower.
+  (tests/test_excitability.py). The dominant term is the rest. At rest the node's inward
+  current is the window current of its fast Na channels (m^3 h g_Naf = 0.73 mS/cm2 at
+  -80 mV, 9 times the persistent Na's), screened, held against the internodal axolemma,
+  unscreened, whose reversal moves the fibre's rest 1.18 mV per mV. As [Mg]o falls the
+  window current grows and the rest moves *against* the shift (-80.0 -> -77.0 mV at
+  0 mM Mg, -81.1 mV at 3 mM; at 0 mM 5.8 mV closer to the gating's threshold), and a
+  brief pulse from there takes off lower. Removing the shift from single gates (scratch
+  variant of mrg_node, 2 mM) confirms it: without it on m the rest moves with the shift
+  (ratio +0.32 instead of -0.36) and threshold against it; without it on the persistent
+  Na's p the ratios change by < 0.05.
 * *No definition removes it over 0-3 mM*. Ratio of threshold change to shift change at
   0 / 0.5 / 2 / 3 mM (0.1 ms pulse 2 % above threshold, dt 5 us; scratch analysis): dV/dt
   20 mV/ms 1.9-2.2, 50 mV/ms 1.6-1.9, 100 mV/ms 1.3-1.6, 200 mV/ms 0.95-1.3 (a point high

@@ -211,7 +211,7 @@ def test_axon_threshold_moves_with_the_shift_but_more(sweep_file):
 
     Not within 1 mV, and it should not be: the reversal potentials that screening leaves
     in place (above all the internodal axolemma's, which holds the fibre's rest against the
-    node's persistent Na) move the threshold too; the exact statement holds when they move
+    node's Na window current) move the threshold too; the exact statement holds when they move
     with the gating (test_translated_membrane_...), and the excess is predicted by them
     (test_axon_threshold_excess_is_predicted_by_the_unscreened_reversals)."""
     tab = read_table(sweep_file, "threshold_shift")
@@ -263,7 +263,7 @@ def test_axon_threshold_excess_is_predicted_by_the_unscreened_reversals(h):
     0.05 (measured: 1.512 predicted, 1.514 measured), and the same for the rest (-0.52
     predicted, -0.53 measured: the rest moves against the shift). The excess is real
     (ratio > 1.3) and mostly the internodal axolemma's (-0.33 of -0.51 mV/mV): it holds
-    the fibre's rest against the node's screened persistent Na."""
+    the fibre's rest against the node's screened Na window current."""
     lo, hi = _axon(0.75), _axon(1.25)
     ds = hi[3] - lo[3]
     measured = ((hi[0] - lo[0]) / ds, (hi[2] - lo[2]) / ds)
