@@ -26,6 +26,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: How the plain NEURON scripts integrate (the benchmarks time both):
+#: "continuerun" - stdrun's loop, what NEURON's tutorials and most hand-written scripts
+#: use; "psolve" - ParallelContext.psolve, the compiled loop mgneuron itself uses for
+#: fixed steps (same values at every step, no hoc call per step).
+PLAIN_INTEGRATOR = {"name": "continuerun"}
+INTEGRATORS = ("continuerun", "psolve")
+
+
+def plain_integrate(h, tstop: float) -> None:
+    """Integrate a plain script's model (already finitialized) to ``tstop`` (ms)."""
+    if PLAIN_INTEGRATOR["name"] == "psolve":
+        pc = h.ParallelContext()
+        pc.set_maxstep(10)
+        pc.psolve(tstop)
+    else:
+        h.continuerun(tstop)
+
+
 def parse_args(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--json", default=None, help="write the result here (run_all.py)")

@@ -20,6 +20,7 @@ import sys
 
 import h5py
 import numpy as np
+from _common import plain_integrate
 
 PROTOCOL = "epsp_mg"
 KWARGS: dict = {}  # the protocol's defaults
@@ -87,7 +88,7 @@ def one_condition(h, swc: str, sites, mg_mM: float) -> tuple[dict, np.ndarray]:
                 if hasattr(seg, ion):
                     setattr(seg, ion, value)
     h.finitialize(-70.0)
-    h.continuerun(tstop)
+    plain_integrate(h, tstop)
     # 6. Measures.
     vs, vd = np.array(v_soma), np.array(v_dend)
     k0 = int(t_burst / dt)

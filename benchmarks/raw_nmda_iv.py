@@ -14,6 +14,7 @@ import sys
 
 import h5py
 import numpy as np
+from _common import plain_integrate
 
 PROTOCOL = "nmda_iv"
 KWARGS: dict = {}  # the protocol's defaults
@@ -50,7 +51,7 @@ def one_condition(h, mg_mM: float, model: int) -> tuple[list[dict], np.ndarray]:
     for sec in secs:
         sec(0.5).mgo, sec(0.5).cao = mg_mM, 2.0
     h.finitialize(-70.0)
-    h.continuerun(tstop)
+    plain_integrate(h, tstop)
     rows = []
     for vh, (iv, bv, vv, gv) in zip(voltages, vecs, strict=True):
         i, b, v, g = (np.asarray(x) for x in (iv, bv, vv, gv))

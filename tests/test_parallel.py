@@ -64,6 +64,7 @@ class Spiky(Protocol):
         Param("celsius", 6.3, "degC", "temperature", float),
         Param("stream", False, "", "stream the trace in chunks", bool),
         Param("hang_on", -1, "", "condition id that waits for a marker file", int),
+        Param("long_on", -1, "", "condition id that simulates 1e7 ms (after a marker)", int),
         Param("fail_on", -1.0, "nA", "amplitude that raises", float),
         Param("crash_on", -1.0, "nA", "amplitude that kills its process", float),
     )
@@ -80,7 +81,11 @@ class Spiky(Protocol):
         if marker and p["condition_id"] == p["hang_on"]:
             Path(marker).write_text(str(p["condition_id"]))
             time.sleep(120)  # killed here by the test
-        settings = RunSettings(tstop=p["tstop"], dt=p["dt"], celsius=p["celsius"], v_init=-65)
+        tstop = p["tstop"]
+        if marker and p["condition_id"] == p["long_on"]:
+            Path(marker).write_text(str(p["condition_id"]))
+            tstop = 1e7  # interrupted during the NEURON run by the test
+        settings = RunSettings(tstop=tstop, dt=p["dt"], celsius=p["celsius"], v_init=-65)
         sec, clamp = _hh_cell(h, p["amp_nA"])
         apc = h.APCount(sec(0.5))
         r = h.Random()

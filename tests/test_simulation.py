@@ -1,0 +1,136 @@
+"""mgneuron.simulation.run: the integration loop itself.
+
+Fixed-step runs go through ``ParallelContext.psolve`` in pieces (see
+``mgneuron.simulation._psolve_in_pieces``) instead of stdrun's ``continuerun``; these
+tests hold it to continuerun bit for bit, and check that Ctrl-C and ``stoprun`` end a
+run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mgneuron.simulation import RunSettings, record, run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _model(h):
+    """HH compartment driven by a step and by synaptic events (NetStim -> ExpSyn)."""
+    sec = h.Section(name="simcell")
+    sec.L, sec.diam, sec.nseg = 200.0, 2.0, 11
+    sec.insert("hh")
+    clamp = h.IClamp(sec(0.1))
+    clamp.delay, clamp.dur, clamp.amp = 3.0, 20.0, 0.05
+    syn = h.ExpSyn(sec(0.9))
+    stim = h.NetStim()
+    stim.start, stim.interval, stim.number, stim.noise = 5.0, 7.0, 6, 0
+    nc = h.NetCon(stim, syn, 0, 0.0, 0.004)  # zero delay, as protocols use
+    return sec, clamp, syn, stim, nc
+
+
+def _reference(h, settings: RunSettings, refs, event_t: float | None = None):
+    """The same run with stdrun's continuerun, the way a plain NEURON script does it."""
+    h.load_file("stdrun.hoc")
+    h.dt, h.steps_per_ms, h.celsius, h.tstop = (
+        settings.dt,
+        1 / settings.dt,
+        settings.celsius,
+        settings.tstop,
+    )
+    h.CVode().active(0)
+    vecs = [h.Vector().record(r) for r in refs]
+    seen = []
+    h.finitialize(settings.v_init)
+    if event_t is not None:
+        h.CVode().event(event_t, lambda: seen.append(h.t))
+    h.continuerun(settings.tstop)
+    return [np.asarray(v).copy() for v in vecs], seen, h.t
+
+
+def test_fixed_step_run_equals_continuerun_bit_for_bit(h):
+    """Every sample of v, m and the synaptic current equals continuerun's, and a callback
+    at 17.3 ms runs at the same step (reference: stdrun's continuerun, same model)."""
+    settings = RunSettings(tstop=60.0, dt=0.025, celsius=6.3, v_init=-65.0)
+    model = _model(h)
+    sec, syn = model[0], model[2]
+    refs = [sec(0.5)._ref_v, sec(0.9)._ref_v, sec(0.5).hh._ref_m, syn._ref_i]
+    expected, seen_ref, t_ref = _reference(h, settings, refs, event_t=17.3)
+    vecs = [record(r, settings.dt) for r in refs]
+    seen = []
+    run(settings, events=[(17.3, lambda: seen.append(h.t))])
+    got = [np.asarray(v) for v in vecs]
+    assert len(got[0]) == len(expected[0]) == 2401
+    for a, b in zip(got, expected, strict=True):
+        assert np.array_equal(a, b)
+    assert seen == seen_ref and len(seen) == 1
+    assert h.t == t_ref
+    assert got[0].max() > 0  # it spiked: the comparison covers a spike, not a flat line
+
+
+def test_stoprun_from_a_callback_ends_the_run_where_continuerun_does(h):
+    """``h.stoprun = 1`` in a callback (early stop, as axon.py uses) ends the run at the
+    same step as continuerun, and the next run starts afresh."""
+    settings = RunSettings(tstop=60.0, dt=0.025, celsius=6.3, v_init=-65.0)
+    model = _model(h)  # noqa: F841 - kept alive for the runs
+    h.load_file("stdrun.hoc")
+    stops = []
+    for runner in ("continuerun", "mgneuron"):
+        h.dt, h.steps_per_ms, h.tstop = settings.dt, 40.0, settings.tstop
+        if runner == "continuerun":
+            h.finitialize(settings.v_init)
+            h.CVode().event(21.0, lambda: setattr(h, "stoprun", 1))
+            h.continuerun(settings.tstop)
+        else:
+            run(settings, events=[(21.0, lambda: setattr(h, "stoprun", 1))])
+        stops.append(h.t)
+    assert stops[0] == stops[1] == pytest.approx(21.0, abs=settings.dt)
+    run(settings)  # stoprun from the last run must not stop this one
+    assert h.t == pytest.approx(60.0, abs=1e-9)
+
+
+def test_ctrl_c_during_a_long_run_stops_the_sweep_and_keeps_finished_conditions(tmp_path):
+    """SIGINT while condition 2 integrates 10^7 ms: KeyboardInterrupt within seconds, the
+    partial file keeps conditions 0 and 1 only (no truncated condition 2)."""
+    from mgneuron.results import partial_path, read_attrs, read_conditions
+
+    out = tmp_path / "long.h5"
+    marker = tmp_path / "marker"
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from tests.test_parallel import Spiky\n"
+        "from mgneuron.parallel import run\n"
+        f"run(Spiky, {str(out)!r}, long_on=2, tstop=40.0)\n"
+    )
+    env = dict(os.environ, MGNEURON_TEST_MARKER=str(marker))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.time() + 60
+        while not marker.exists():
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.time() < deadline, "the sweep never reached condition 2"
+            time.sleep(0.05)
+        time.sleep(1.0)  # well inside the 10^7 ms run (hours of wall time)
+        t0 = time.time()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        stopped_s = time.time() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err, err[-2000:]
+    assert stopped_s < 10.0
+    assert not out.exists()
+    part = partial_path(out)
+    assert list(read_conditions(part, allow_partial=True)["condition_id"]) == [0, 1]
+    assert read_attrs(part, allow_partial=True)["status"] == "partial"
