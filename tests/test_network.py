@@ -169,14 +169,31 @@ def runs(tmp_path_factory, h):
         "low_mg_network", d / "mg.h5", sweep={"mg": [0.0, 0.1, 1.0]}, ca=2.0, workers=2, **SMALL
     )
     apv = run_protocol("low_mg_network", d / "apv.h5", mg=0.0, ca=2.0, nmda_scale=0.0, **SMALL)
-    ca3 = run_protocol("low_mg_network", d / "ca3.h5", mg=0.0, ca=3.0, **SMALL)
+    # The Ca pair runs 8 s: 2 s hold only two inter-burst intervals, too few to see a
+    # 10 % change of the burst rate reliably (2 of 5 seeds missed it at 2 s).
+    ca = run_protocol(
+        "low_mg_network",
+        d / "ca.h5",
+        sweep={"ca": [2.0, 3.0]},
+        mg=0.0,
+        workers=2,
+        **{**SMALL, "tstop": 8000.0},
+    )
     feats = {}
-    for f in (mg, apv, ca3):
+    for f in (mg, apv):
         df = read_features(f)
         assert (df["status"] == "ok").all(), df["error"].tolist()
         for _, r in df.iterrows():
             feats[(r["mg_mM"], r["ca_mM"], r["nmda_scale"])] = r
-    return {"features": feats, "files": (mg, apv, ca3), "wall_s": time.perf_counter() - t0}
+    df = read_features(ca)
+    assert (df["status"] == "ok").all(), df["error"].tolist()
+    ca_pair = {r["ca_mM"]: r for _, r in df.iterrows()}
+    return {
+        "features": feats,
+        "ca_pair": ca_pair,
+        "files": (mg, apv, ca),
+        "wall_s": time.perf_counter() - t0,
+    }
 
 
 def test_asynchronous_at_normal_mg(runs):
@@ -211,10 +228,10 @@ def test_high_calcium_reduces_burst_rate(runs):
     Through surface-charge screening: 3 mM Ca / 0 Mg has the divalent total of normal ACSF,
     so the Na/K gating shift is back to 0 mV from about -2.8 mV at 2 mM Ca. The bursts are
     regular, so the rate of the burst process is 1 / (mean interval between onsets); it
-    must fall by more than 5 % (measured: ~15-20 %), and the burst count in the window
-    must not rise.
+    must fall by more than 5 % over an 8 s run (measured with the small network, seeds
+    1-5: -15.4, -8.9, -10.0, -11.1, -16.2 %), and the burst count must not rise.
     """
-    ca2, ca3 = runs["features"][(0.0, 2.0, 1.0)], runs["features"][(0.0, 3.0, 1.0)]
+    ca2, ca3 = runs["ca_pair"][2.0], runs["ca_pair"][3.0]
     assert ca3["n_bursts"] >= 2  # still bursting: the effect is a slowing here
     assert 1000.0 / ca3["ibi_ms"] < 0.95 * (1000.0 / ca2["ibi_ms"])
     assert ca3["burst_rate_hz"] <= ca2["burst_rate_hz"]
