@@ -142,10 +142,13 @@ MEASURES: tuple[Measure, ...] = (
         "excitability_mg",
         "threshold_mV",
         {"cell": "axon"},
-        "voltage threshold of a myelinated axon (mV); lower = more excitable",
+        "voltage threshold of a myelinated axon's node (mV; dV/dt 100 mV/ms, 0.1 ms pulse "
+        "2 % above threshold); lower = more excitable",
         -1,
         "Paraesthesia arises from ectopic firing of sensory axons; the model gives the "
-        "threshold shift from divalent surface-charge screening.",
+        "threshold change from divalent surface-charge screening. The node's threshold moves "
+        "1.3-1.6 times the gating shift, because the fibre's rest is held by the unscreened "
+        "internodal membrane (excitability_mg notes).",
     ),
     Measure(
         "Anxiety and restlessness",
