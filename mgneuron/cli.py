@@ -1,4 +1,4 @@
-"""The ``mgneuron`` command: compile | run | info | plot | morph | report | protocols."""
+"""The ``mgneuron`` command: compile | run | sweep | info | plot | morph | report | protocols."""
 
 from __future__ import annotations
 
@@ -25,6 +25,28 @@ def _cmd_protocols(args) -> int:
     for name in list_protocols():
         print(f"{name:20s} {get_protocol(name).title}")
     return 0
+
+
+def _sweep_to_run(argv: Sequence[str]) -> list[str]:
+    """``sweep PROTOCOL a=1,2 b=3,4 [options]`` -> ``run PROTOCOL [options] --sweep a=1,2 b=3,4``.
+
+    The NAME=VALUES tokens right after the protocol name are the grid; everything from
+    the first option on is passed to ``run`` unchanged.
+    """
+    argv = list(argv)
+    if not argv or argv[0].startswith("-"):
+        return argv
+    grid = []
+    k = 1
+    while k < len(argv) and not argv[k].startswith("-"):
+        if "=" not in argv[k]:
+            raise SystemExit(
+                f"mgneuron sweep: expected NAME=V1,V2 after the protocol name, got {argv[k]!r}"
+            )
+        grid.append(argv[k])
+        k += 1
+    rest = argv[k:]
+    return [argv[0], *rest, *(["--sweep", *grid] if grid else [])]
 
 
 def _cmd_run(argv: Sequence[str]) -> int:
@@ -141,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "run":
         return _cmd_run(argv[1:])
+    if argv and argv[0] == "sweep":
+        return _cmd_run(_sweep_to_run(argv[1:]))
     if argv and argv[0] == "report":
         return _cmd_report(argv[1:])
     parser = argparse.ArgumentParser(
@@ -156,6 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--verbose", action="store_true", help="show nrnivmodl output")
     p.set_defaults(fn=_cmd_compile)
     sub.add_parser("run", help="run a protocol (mgneuron run PROTOCOL --help)")
+    sub.add_parser(
+        "sweep", help="run a protocol over a grid: mgneuron sweep PROTOCOL mg=0,1 ca=1,2 [options]"
+    )
     sub.add_parser("report", help="scenario report over every protocol")
     p = sub.add_parser("protocols", help="list the protocols")
     p.set_defaults(fn=_cmd_protocols)

@@ -165,3 +165,32 @@ def test_seed_can_be_swept(tmp_path, h):
                        block_model=[0], quiet=True)  # fmt: skip
     assert read_attrs(out)["seed"] == [1, 2]
     assert list(read_conditions(out)["seed"]) == [1, 2]
+
+
+def test_sweep_command_is_run_with_a_grid(tmp_path):
+    """``mgneuron sweep P a=.. b=.. [options]`` equals ``mgneuron run P [options] --sweep``."""
+    from mgneuron.cli import _sweep_to_run
+
+    assert _sweep_to_run(["nmda_iv", "mg=0,1", "block_model=0,1", "--quiet"]) == [
+        "nmda_iv",
+        "--quiet",
+        "--sweep",
+        "mg=0,1",
+        "block_model=0,1",
+    ]
+    with pytest.raises(SystemExit, match="NAME=V1,V2"):
+        _sweep_to_run(["nmda_iv", "mg"])
+    out = tmp_path / "s.h5"
+    res = subprocess.run(
+        [sys.executable, "-m", "mgneuron.cli", "sweep", "nmda_iv", "mg=0,1", "block_model=0,2"]
+        + ["--tstop", "40", "--t-event", "10", "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    conds = read_conditions(out)
+    assert sorted(zip(conds["mg_mM"], conds["block_model"], strict=True)) == [
+        (0.0, 0), (0.0, 2), (1.0, 0), (1.0, 2)
+    ]  # fmt: skip
