@@ -761,3 +761,25 @@ def test_mutated_asc_loads_or_raises_morphology_error(h, tmp_path_factory, text)
         return
     assert morph.sections
     morph.delete()
+
+
+def test_validation_is_remembered_until_the_file_changes(h, tmp_path, monkeypatch):
+    """A sweep loads one file per condition: validated once; an edited file (even to a
+    broken one) is validated again, and the cached report is never shared."""
+    import mgneuron.morphology as M
+
+    calls = []
+    real = M.validate_morphology
+    monkeypatch.setattr(M, "validate_morphology", lambda *a: calls.append(a) or real(*a))
+    f = tmp_path / "cell.swc"
+    f.write_text("1 1 0 0 0 5 -1\n2 3 0 5 0 1 1\n3 3 0 50 0 1 2\n")
+    for _ in range(3):
+        morph = M.load_morphology(f)
+        morph.delete()
+    assert len(calls) == 1
+    a, b = M._validated(f, None), M._validated(f, None)
+    assert a is not b and a.warnings is not b.warnings
+    f.write_text("1 1 0 0 0 5 -1\n2 3 0 5 0 1 1\n3 3 0 50 0 1 7\n")  # parent 7 missing
+    with pytest.raises(MorphologyError, match=r"cell.swc:3: parent id 7"):
+        M.load_morphology(f)
+    assert len(calls) == 2
