@@ -451,17 +451,16 @@ def run_protocol(
             bar.close()
         from mgneuron.results import _read_table
 
-        feats = _read_table(writer.file["features"])
         conds_df = _read_table(writer.file["conditions"])
-        ok = conds_df.loc[conds_df["status"] == "ok", "condition_id"]
-        feats = feats[feats["condition_id"].isin(ok)] if len(feats) else feats
-        if len(feats):
-            feats = feats.merge(
-                conds_df.drop(columns=[c for c in conds_df if c in feats and c != "condition_id"]),
-                on="condition_id",
-            )
-        for name, table in cls().summarize(feats, values).items():
-            writer.write_table(name, table)
+        if cls.summarize is not Protocol.summarize:  # only then read all features back
+            feats = _read_table(writer.file["features"])
+            ok = conds_df.loc[conds_df["status"] == "ok", "condition_id"]
+            feats = feats[feats["condition_id"].isin(ok)] if len(feats) else feats
+            if len(feats):
+                dup = [c for c in conds_df if c in feats and c != "condition_id"]
+                feats = feats.merge(conds_df.drop(columns=dup), on="condition_id")
+            for name, table in cls().summarize(feats, values).items():
+                writer.write_table(name, table)
         n_failed = int((conds_df["status"] != "ok").sum())
         writer.set_attr("n_conditions", len(conds))
         writer.set_attr("n_failed", n_failed)
