@@ -209,7 +209,7 @@ def run(
             cvode = h.CVode()
             for t, fn in todo:
                 cvode.event(t, fn)
-            _psolve_in_pieces(pc, settings.tstop, settings.dt)
+            _psolve_in_pieces(pc, settings.tstop)
     finally:
         bar_close()
         thin = list(_THIN)
@@ -218,7 +218,7 @@ def run(
     _thin_recordings(thin, settings)
 
 
-def _psolve_in_pieces(pc, tstop: float, dt: float) -> None:
+def _psolve_in_pieces(pc, tstop: float) -> None:
     """Fixed-step integration to ``tstop`` by ``pc.psolve``, in pieces Ctrl-C can end.
 
     ``ParallelContext.psolve`` steps in compiled code. stdrun's ``continuerun`` calls
@@ -237,11 +237,17 @@ def _psolve_in_pieces(pc, tstop: float, dt: float) -> None:
     from neuron import h
 
     steps = 64
-    end = tstop - 0.5 * dt
+    dt = float(h.dt)  # the step NEURON takes (a protocol may have changed it)
+    end = tstop - 0.5 * dt  # continuerun's end: the grid point nearest tstop
     while h.t < end and not h.stoprun:
+        t_before = float(h.t)
         start = time.perf_counter()
         pc.psolve(min(h.t + steps * dt, tstop))
-        if time.perf_counter() - start < 0.1 and steps < 1 << 30:
+        if h.t == t_before:
+            # psolve stops at the last step that does not pass tstop; continuerun takes one
+            # more when tstop is off the time grid by more than dt / 2. Same step here.
+            h.fadvance()
+        elif time.perf_counter() - start < 0.1 and steps < 1 << 30:
             steps *= 2
 
 
