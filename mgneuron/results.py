@@ -251,13 +251,10 @@ def _write_at(ds: h5py.Dataset, start: int, column: np.ndarray) -> None:
 def _mapping_digest(rep: Report) -> bytes:
     """A digest of everything a report's ``/mapping`` group holds."""
     h = hashlib.blake2b(digest_size=16)
-    for arr, dtype in (
-        (rep.node_ids, np.uint64),
-        (rep.element_ids, np.uint32),
-        (rep.index_pointers, np.uint64),
-        (rep.time, np.float64),
-    ):
-        a = np.ascontiguousarray(arr, dtype=dtype)
+    # Report has already given the id arrays their stored dtypes (__post_init__).
+    time = np.asarray(rep.time, dtype=np.float64)
+    for arr in (rep.node_ids, rep.element_ids, rep.index_pointers, time):
+        a = np.ascontiguousarray(arr)
         h.update(str(a.shape).encode())
         h.update(a.tobytes())
     labels = rep.element_labels

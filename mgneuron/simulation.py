@@ -184,32 +184,29 @@ def run(
     try:
         if cn:
             _run_coreneuron(settings, todo)
-        elif _distributed():
-            # One model over several MPI ranks: ParallelContext's solver exchanges spikes.
-            pc = h.ParallelContext()
-            pc.set_maxstep(10)
-            h.finitialize(settings.v_init)
-            cvode = h.CVode()
-            for t, fn in todo:
-                cvode.event(t, fn)
-            pc.psolve(settings.tstop)
-        elif settings.cvode:
+        elif settings.cvode and not _distributed():
             # Variable step: stdrun's continuerun, whose last step may pass tstop (psolve
-            # would stop CVode at every piece boundary below and change its steps).
+            # would stop CVode at every piece boundary and change its steps).
             h.finitialize(settings.v_init)
             cvode = h.CVode()
             for t, fn in todo:
                 cvode.event(t, fn)
             h.continuerun(settings.tstop)
         else:
+            # ParallelContext's solver: over several MPI ranks it exchanges spikes (one
+            # psolve, which every rank must call alike); in one process it is the compiled
+            # fixed-step loop, and maxstep only caps the pieces.
             pc = h.ParallelContext()
-            pc.set_maxstep(10)  # no spike exchange in one process: only a cap on pieces
+            pc.set_maxstep(10)
             h.stoprun = 0
             h.finitialize(settings.v_init)
             cvode = h.CVode()
             for t, fn in todo:
                 cvode.event(t, fn)
-            _psolve_in_pieces(pc, settings.tstop)
+            if _distributed():
+                pc.psolve(settings.tstop)
+            else:
+                _psolve_in_pieces(pc, settings.tstop)
     finally:
         bar_close()
         thin = list(_THIN)

@@ -109,40 +109,28 @@ def test_standalone_script_and_cli_help(tmp_path):
             assert flag in res.stdout
 
 
-def test_cli_run_writes_complete_file(tmp_path):
-    out = tmp_path / "e.h5"
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mgneuron.cli",
-            "run",
-            "epsp_mg",
-            "--mg",
-            "0,1",
-            "--tstop",
-            "60",
-            "--out",
-            str(out),
-            "--quiet",
-            "--plot",
-        ],
+def _cli(cwd, *args: str) -> subprocess.CompletedProcess:
+    """``python -m mgneuron.cli ARGS`` in ``cwd``, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "mgneuron.cli", *args],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=cwd,
         check=False,
     )
+
+
+def test_cli_run_writes_complete_file(tmp_path):
+    out = tmp_path / "e.h5"
+    res = _cli(
+        tmp_path, "run", "epsp_mg", "--mg", "0,1", "--tstop", "60", "--out", str(out), "--quiet",
+        "--plot",
+    )  # fmt: skip
     assert res.returncode == 0, res.stderr
     df = read_features(out)
     assert list(df["mg_mM"]) == [0.0, 1.0]
     assert (tmp_path / "epsp_mg.png").stat().st_size > 10_000
-    res = subprocess.run(
-        [sys.executable, "-m", "mgneuron.cli", "run", "epsp_mg", "--mg", "-1", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-    )
+    res = _cli(tmp_path, "run", "epsp_mg", "--mg", "-1", "--out", str(out))
     assert res.returncode == 2 and "mg_mM must be >= 0" in res.stderr
 
 
@@ -181,14 +169,10 @@ def test_sweep_command_is_run_with_a_grid(tmp_path):
     with pytest.raises(SystemExit, match="NAME=V1,V2"):
         _sweep_to_run(["nmda_iv", "mg"])
     out = tmp_path / "s.h5"
-    res = subprocess.run(
-        [sys.executable, "-m", "mgneuron.cli", "sweep", "nmda_iv", "mg=0,1", "block_model=0,2"]
-        + ["--tstop", "40", "--t-event", "10", "--out", str(out), "--quiet"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-    )
+    res = _cli(
+        tmp_path, "sweep", "nmda_iv", "mg=0,1", "block_model=0,2", "--tstop", "40",
+        "--t-event", "10", "--out", str(out), "--quiet",
+    )  # fmt: skip
     assert res.returncode == 0, res.stderr
     conds = read_conditions(out)
     assert sorted(zip(conds["mg_mM"], conds["block_model"], strict=True)) == [
