@@ -19,6 +19,7 @@ Long recordings can be streamed to HDF5 in chunks during the run
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -43,6 +44,35 @@ __all__ = [
 _ENGINE: dict[str, bool | None] = {"coreneuron": None}
 # CoreNEURON only: vectors recorded every step that run() thins to their interval.
 _THIN: list[tuple[object, float]] = []
+# Called between the psolve pieces of fixed-step runs (see between_pieces) and the wall
+# time (s) a piece may take; the MPI bulletin-board master serves the other ranks there.
+_PIECES: dict[str, Callable[[], object] | float | None] = {"hook": None, "wall_s": 0.1}
+
+
+@contextlib.contextmanager
+def between_pieces(hook: Callable[[], object], wall_s: float = 0.005):
+    """Call ``hook`` between the pieces of every fixed-step run in this block.
+
+    Fixed-step runs integrate in compiled ``psolve`` pieces (:func:`run`); inside this
+    block each piece takes at most about ``wall_s`` seconds of wall time and ``hook()``
+    runs after it. The MPI bulletin board uses it: NEURON's master rank answers the
+    other ranks (hands out the next condition, takes a result) only when hoc code runs
+    or the bulletin board is called, never inside compiled ``psolve``, so without it a
+    rank that finished its condition would wait for the master to finish its own.
+
+    Parameters
+    ----------
+    hook : callable
+        Called with no arguments; its return value is ignored.
+    wall_s : float
+        Target wall time of one piece (s).
+    """
+    saved = dict(_PIECES)
+    _PIECES.update(hook=hook, wall_s=float(wall_s))
+    try:
+        yield
+    finally:
+        _PIECES.update(saved)
 
 
 @dataclass(frozen=True)
@@ -226,13 +256,16 @@ def _psolve_in_pieces(pc, tstop: float) -> None:
     (tested bit for bit), and between pieces Python runs its signal handlers, so Ctrl-C
     raises KeyboardInterrupt within about 0.1 s instead of after the run (psolve itself
     never looks at SIGINT). Pieces start at 64 steps and double while one takes under
-    0.1 s. ``stoprun`` (set by a callback to end a run early) is honoured as by
+    0.1 s (or the ``wall_s`` of :func:`between_pieces`, whose hook runs after every
+    piece). ``stoprun`` (set by a callback to end a run early) is honoured as by
     ``continuerun``.
     """
     import time
 
     from neuron import h
 
+    hook = _PIECES["hook"]
+    wall_s = float(_PIECES["wall_s"])
     steps = 64
     dt = float(h.dt)  # the step NEURON takes (a protocol may have changed it)
     end = tstop - 0.5 * dt  # continuerun's end: the grid point nearest tstop
@@ -244,8 +277,10 @@ def _psolve_in_pieces(pc, tstop: float) -> None:
             # psolve stops at the last step that does not pass tstop; continuerun takes one
             # more when tstop is off the time grid by more than dt / 2. Same step here.
             h.fadvance()
-        elif time.perf_counter() - start < 0.1 and steps < 1 << 30:
+        elif time.perf_counter() - start < wall_s and steps < 1 << 30:
             steps *= 2
+        if hook is not None:
+            hook()
 
 
 def _restore_sigint() -> None:

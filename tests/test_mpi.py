@@ -146,3 +146,84 @@ def test_several_ranks_without_mpi_flag_is_a_clear_error(tmp_path):
     )
     assert res.returncode != 0
     assert "--mpi was not given" in res.stderr
+
+
+_SERVE = """
+import time
+from neuron import h
+from mgneuron.mechanisms import require
+from mgneuron.parallel import _serve_ranks, init_mpi
+from mgneuron.simulation import RunSettings, between_pieces, run
+
+
+def finish_at(pause):
+    time.sleep(pause)
+    return time.time()
+
+
+pc = init_mpi()
+require()
+pc.subworlds(1)
+pc.runworker()
+# Rank 0 only from here. Rank 1 waits for work; it can get only what the master hands out.
+pc.submit(finish_at, 0.2)
+pc.submit(finish_at, 0.0)
+sec = h.Section(name="busy")
+sec.nseg = 51
+sec.insert("hh")
+t0 = time.time()
+with between_pieces(_serve_ranks(pc) if SERVE else (lambda: None)):
+    run(RunSettings(tstop=8000.0, dt=0.025, celsius=6.3))
+t_sim = time.time()
+done = []
+while pc.working():
+    done.append(pc.pyret())
+pc.done()
+print("SIM", t_sim - t0, "TASKS", max(done) - t0, "SERVED", max(done) < t_sim)
+"""
+
+
+@pytest.mark.parametrize("serve", [True, False])
+def test_rank_zero_hands_out_work_while_it_simulates(tmp_path, serve):
+    """The bulletin-board master answers the other ranks between its psolve pieces.
+
+    Rank 0 submits two tasks (0.2 s and 0 s) and then simulates for over a second
+    itself. Rank 1 can only get them from rank 0; with :func:`_serve_ranks` between the
+    pieces both are finished before rank 0's simulation ends. Without it (the control,
+    what compiled psolve alone does) they finish only after, when rank 0 reaches
+    ``pc.working``: rank 1 idled for the whole simulation.
+    """
+    res = _mpiexec(2, [sys.executable, "-c", f"SERVE = {serve}\n" + _SERVE], tmp_path)
+    line = next(ln for ln in res.stdout.splitlines() if ln.startswith("SIM"))
+    words = line.split()
+    sim_s, tasks_s, served = float(words[1]), float(words[3]), words[5] == "True"
+    assert sim_s > 0.5, line  # long enough that the 0.2 s task fits inside it
+    assert served is serve, line
+    if serve:
+        assert tasks_s < 0.2 + 0.3, line  # handed out at once, not after the run
+
+
+def test_single_node_runs_leave_out_the_libfabric_transport():
+    """OMPI_MCA_btl=^ofi only when Open MPI says every rank is on this node and the
+    user has not chosen the transports."""
+    from mgneuron.parallel import _single_node_transports
+
+    env = {"OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_LOCAL_SIZE": "2"}
+    assert _single_node_transports(env) and env["OMPI_MCA_btl"] == "^ofi"
+    mine = {"OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_LOCAL_SIZE": "2", "OMPI_MCA_btl": "tcp"}
+    assert not _single_node_transports(mine) and mine["OMPI_MCA_btl"] == "tcp"
+    nodes = {"OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_LOCAL_SIZE": "2"}
+    assert not _single_node_transports(nodes) and "OMPI_MCA_btl" not in nodes
+    assert not _single_node_transports({})
+
+
+def test_init_mpi_leaves_out_libfabric_on_one_node(tmp_path):
+    """Under ``mpiexec -n 2`` on this machine init_mpi starts MPI without ``btl ofi``
+    (whose start-up cost is measured by benchmarks/sweep.py, not timed here)."""
+    code = (
+        "import time\nt = time.perf_counter()\nfrom mgneuron.parallel import init_mpi\n"
+        "pc = init_mpi()\nimport os\n"
+        "print('BTL', os.environ.get('OMPI_MCA_btl'), int(pc.nhost()))\n"
+    )
+    res = _mpiexec(2, [sys.executable, "-c", code], tmp_path)
+    assert res.stdout.count("BTL ^ofi 2") == 2, res.stdout

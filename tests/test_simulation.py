@@ -82,6 +82,30 @@ def test_fixed_step_run_equals_continuerun_bit_for_bit(h, tstop):
     assert got[0].max() > 0  # it spiked: the comparison covers a spike, not a flat line
 
 
+def test_hook_between_pieces_runs_often_and_changes_nothing(h):
+    """between_pieces: the hook runs between short psolve pieces (what the MPI master
+    uses to serve the other ranks), the values stay those of continuerun bit for bit,
+    and outside the block the hook is not called."""
+    from mgneuron.simulation import between_pieces
+
+    settings = RunSettings(tstop=200.0, dt=0.025, celsius=6.3, v_init=-65.0)
+    model = _model(h)
+    refs = [model[0](0.5)._ref_v, model[2]._ref_i]
+    expected, _, _ = _reference(h, settings, refs)
+    vecs = [record(r, settings.dt) for r in refs]
+    calls = []
+    with between_pieces(lambda: calls.append(h.t), wall_s=1e-6):
+        run(settings)
+    got = [np.asarray(v).copy() for v in vecs]
+    for a, b in zip(got, expected, strict=True):
+        assert np.array_equal(a, b)
+    # 1e-6 s pieces never double: 64 steps (1.6 ms) each, hook after every one.
+    assert len(calls) == int(np.ceil(8000 / 64))
+    assert calls == sorted(calls) and calls[-1] == pytest.approx(200.0)
+    run(settings)
+    assert len(calls) == int(np.ceil(8000 / 64))
+
+
 def test_stoprun_from_a_callback_ends_the_run_where_continuerun_does(h):
     """``h.stoprun = 1`` in a callback (early stop, as axon.py uses) ends the run at the
     same step as continuerun, and the next run starts afresh."""
