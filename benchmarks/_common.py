@@ -13,6 +13,7 @@ and ``--quick`` (fewer repeats, for a smoke test). It writes one JSON object::
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -62,6 +63,7 @@ def interleaved(funcs: dict[str, Callable[[], object]], repeats: int) -> dict[st
     for k in range(repeats):
         order = names if k % 2 == 0 else names[::-1]
         for n in order:
+            gc.collect()  # outside the timing: nobody pays for another's garbage
             t0 = time.perf_counter()
             funcs[n]()
             times[n].append(time.perf_counter() - t0)

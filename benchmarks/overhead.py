@@ -14,7 +14,6 @@ To add a protocol, add its ``benchmarks/raw_<protocol>.py``; nothing else change
 
 from __future__ import annotations
 
-import gc
 import importlib.util
 import tempfile
 from pathlib import Path
@@ -90,7 +89,6 @@ def main() -> None:
                     mod.main(str(theirs))
                 finally:
                     PLAIN_INTEGRATOR["name"] = "continuerun"
-                gc.collect()
 
             variants = {"mgneuron": run_ours}
             for integ in INTEGRATORS:

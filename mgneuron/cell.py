@@ -277,6 +277,10 @@ class Cell:
         """One segment for a rule (the middle one if it matches several)."""
         return parse_location(rule).segment(self)
 
+    def label(self, where) -> str:
+        """Name of a section or segment within the cell, e.g. ``apic[0](0.397)``."""
+        return self.morphology.label(where)
+
     def apply_environment(self, environment) -> int:
         """Set the bath in every segment of this cell; returns segments with an mg ion."""
         return environment.apply(self.sections)

@@ -1350,6 +1350,20 @@ class Morphology:
         """Total number of segments."""
         return sum(sec.nseg for sec in self.sections)
 
+    def label(self, where) -> str:
+        """A section's or segment's name within this morphology: ``soma[0](0.5)``.
+
+        NEURON names sections after their owner object (``ball_and_stick#3.soma[0]``),
+        whose instance number differs between runs and processes; the label leaves it
+        out, so the same place gets the same label in every condition.
+        """
+        sec = where.sec if hasattr(where, "sec") else where
+        name = sec.name()
+        prefix = f"{self._owner}." if self._owner is not None else ""
+        if prefix and name.startswith(prefix):
+            name = name[len(prefix) :]
+        return f"{name}({where.x:g})" if hasattr(where, "x") else name
+
     def delete(self) -> None:
         """Remove every section of this morphology from NEURON (idempotent)."""
         from neuron import h

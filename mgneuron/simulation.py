@@ -46,7 +46,11 @@ _ENGINE: dict[str, bool | None] = {"coreneuron": None}
 _THIN: list[tuple[object, float]] = []
 # Called between the psolve pieces of fixed-step runs (see between_pieces) and the wall
 # time (s) a piece may take; the MPI bulletin-board master serves the other ranks there.
-_PIECES: dict[str, Callable[[], object] | float | None] = {"hook": None, "wall_s": 0.1}
+_PIECES: dict[str, Callable[[], object] | float | None] = {
+    "hook": None,
+    "wall_s": 0.1,
+    "s_per_step": None,  # wall time of one step in the last piece (s)
+}
 
 
 @contextlib.contextmanager
@@ -67,7 +71,7 @@ def between_pieces(hook: Callable[[], object], wall_s: float = 0.005):
     wall_s : float
         Target wall time of one piece (s).
     """
-    saved = dict(_PIECES)
+    saved = {"hook": _PIECES["hook"], "wall_s": _PIECES["wall_s"]}
     _PIECES.update(hook=hook, wall_s=float(wall_s))
     try:
         yield
@@ -255,9 +259,11 @@ def _psolve_in_pieces(pc, tstop: float) -> None:
     step (benchmarks/RESULTS.md). Piecewise solving changes nothing with a fixed step
     (tested bit for bit), and between pieces Python runs its signal handlers, so Ctrl-C
     raises KeyboardInterrupt within about 0.1 s instead of after the run (psolve itself
-    never looks at SIGINT). Pieces start at 64 steps and double while one takes under
-    0.1 s (or the ``wall_s`` of :func:`between_pieces`, whose hook runs after every
-    piece). ``stoprun`` (set by a callback to end a run early) is honoured as by
+    never looks at SIGINT). Pieces double while one takes under 0.1 s (or the ``wall_s``
+    of :func:`between_pieces`, whose hook runs after every piece); the first piece is
+    sized from the previous run's wall time per step (half of ``wall_s``, 64 to 4096
+    steps), so the short conditions of a sweep take one or two ``psolve`` calls (each
+    costs ~20 us). ``stoprun`` (set by a callback to end a run early) is honoured as by
     ``continuerun``.
     """
     import time
@@ -266,19 +272,23 @@ def _psolve_in_pieces(pc, tstop: float) -> None:
 
     hook = _PIECES["hook"]
     wall_s = float(_PIECES["wall_s"])
-    steps = 64
+    per_step = _PIECES.get("s_per_step")
+    steps = 64 if not per_step else int(min(4096, max(64, 0.5 * wall_s / per_step)))
     dt = float(h.dt)  # the step NEURON takes (a protocol may have changed it)
     end = tstop - 0.5 * dt  # continuerun's end: the grid point nearest tstop
     while h.t < end and not h.stoprun:
         t_before = float(h.t)
         start = time.perf_counter()
         pc.psolve(min(h.t + steps * dt, tstop))
+        elapsed = time.perf_counter() - start
         if h.t == t_before:
             # psolve stops at the last step that does not pass tstop; continuerun takes one
             # more when tstop is off the time grid by more than dt / 2. Same step here.
             h.fadvance()
-        elif time.perf_counter() - start < wall_s and steps < 1 << 30:
-            steps *= 2
+        else:
+            _PIECES["s_per_step"] = elapsed * dt / (float(h.t) - t_before)
+            if elapsed < wall_s and steps < 1 << 30:
+                steps *= 2
         if hook is not None:
             hook()
 
@@ -351,17 +361,21 @@ def _prepare_coreneuron() -> None:
 def _thin_recordings(thin, settings: RunSettings) -> None:
     from mgneuron.errors import ProtocolError
 
+    plans: dict[float, tuple[int, int]] = {}  # interval -> (stride, samples kept)
     for vec, interval in thin:
-        interval = max(interval, settings.dt)
-        stride = interval / settings.dt
-        if abs(stride - round(stride)) > 1e-6:
-            raise ProtocolError(
-                f"a recording interval must be a whole number of time steps; {interval} ms "
-                f"is not a multiple of dt = {settings.dt} ms (see sample_interval)"
-            )
-        n = n_samples(settings.tstop, interval)
-        if stride > 1.5:
-            vec.from_python(np.array(np.asarray(vec)[:: int(round(stride))][:n]))
+        plan = plans.get(interval)
+        if plan is None:
+            every = max(interval, settings.dt)
+            stride = every / settings.dt
+            if abs(stride - round(stride)) > 1e-6:
+                raise ProtocolError(
+                    f"a recording interval must be a whole number of time steps; {every} ms "
+                    f"is not a multiple of dt = {settings.dt} ms (see sample_interval)"
+                )
+            plan = plans[interval] = (int(round(stride)), n_samples(settings.tstop, every))
+        stride, n = plan
+        if stride > 1:
+            vec.from_python(np.array(np.asarray(vec)[::stride][:n]))
         elif vec.size() > n:
             vec.resize(n)
 

@@ -138,7 +138,7 @@ class EpspMg(Protocol):
             element_ids=[0, 1],
             variable="v",
             units="mV",
-            element_labels=[str(cell.soma), str(sites[0])],
+            element_labels=[cell.label(cell.soma), cell.label(sites[0])],
         )
         del myelinated
         cell.delete()

@@ -458,7 +458,7 @@ def _build(p: dict, bath: Environment, shift: float) -> Preparation:
             tstop=1.0, dt=p["dt"], celsius=p["celsius"], v_init=v_init, cvode=p["cvode"]
         )
         stim = detect = cell.soma
-        owner, labels = cell, [f"{cell.soma.sec.name()}(0.5)"] * 2
+        owner, labels = cell, [cell.label(cell.soma)] * 2
         sites = {"soma": cell.soma}  # threshold at the soma, as measured in slices
     else:
         from mgneuron.axon import build_axon, parse_myelinated_axon

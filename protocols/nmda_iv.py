@@ -141,23 +141,37 @@ class NmdaIV(Protocol):
         """IC50 of [Mg]o per voltage and block model, fitted from B over the swept [Mg]o."""
         if features.empty:
             return {}
-        rows = []
-        for (model, v), grp in features[features["mg_mM"] > 0].groupby(["block_model", "v_mV"]):
-            mg = grp["mg_mM"].to_numpy()
-            b = np.clip(grp["B"].to_numpy(), 1e-12, 1.0)
-            # B = 1 / (1 + mg / IC50)  <=>  1/B - 1 = mg / IC50: least squares through 0.
-            slope = float(np.sum(mg * (1.0 / b - 1.0)) / np.sum(mg * mg))
-            ic50 = 1.0 / slope if slope > 0 else np.inf
-            rows.append(
-                {
-                    "block_model": int(model),
-                    "v_mV": float(v),
-                    "ic50_mM": ic50,
-                    "ic50_formula_mM": ic50_formula(int(model), float(v), values["celsius"]),
-                    "n_mg": len(mg),
-                }
-            )
-        return {"ic50": pd.DataFrame(rows)}
+        sel = features["mg_mM"].to_numpy() > 0
+        model = features["block_model"].to_numpy()[sel]
+        v = features["v_mV"].to_numpy()[sel]
+        mg = features["mg_mM"].to_numpy()[sel]
+        b = np.clip(features["B"].to_numpy()[sel], 1e-12, 1.0)
+        if not len(mg):
+            return {"ic50": pd.DataFrame(columns=["block_model", "v_mV", "ic50_mM"])}
+        # Groups (block model, voltage) in sorted order; numpy, not a pandas groupby,
+        # which cost more than the rest of the summary.
+        order = np.lexsort((v, model))
+        model, v, mg, b = model[order], v[order], mg[order], b[order]
+        new = np.r_[True, (model[1:] != model[:-1]) | (v[1:] != v[:-1])]
+        starts = np.flatnonzero(new)
+        # B = 1 / (1 + mg / IC50)  <=>  1/B - 1 = mg / IC50: least squares through 0.
+        slope = np.add.reduceat(mg * (1.0 / b - 1.0), starts) / np.add.reduceat(mg * mg, starts)
+        with np.errstate(divide="ignore"):
+            ic50 = np.where(slope > 0, 1.0 / slope, np.inf)
+        models, volts = model[starts].astype(int), v[starts].astype(float)
+        table = pd.DataFrame(
+            {
+                "block_model": models,
+                "v_mV": volts,
+                "ic50_mM": ic50,
+                "ic50_formula_mM": [
+                    ic50_formula(int(m), float(x), values["celsius"])
+                    for m, x in zip(models, volts, strict=True)
+                ],
+                "n_mg": np.diff(np.r_[starts, len(mg)]),
+            }
+        )
+        return {"ic50": table}
 
     def plot(self, path, out_dir):
         from mgneuron.plots import plot_nmda_iv

@@ -76,3 +76,28 @@ def test_location_rule_that_matches_nothing(tmp_path, h):
     conds = read_conditions(out)
     assert conds.loc[0, "status"] == "failed"
     assert LocationError.__name__ in conds.loc[0, "error"]
+
+
+def test_trace_labels_name_places_in_the_cell_and_conditions_share_one_mapping(tmp_path, h):
+    """Element labels are names within the cell (``soma[0](0.5)``), not NEURON's names
+    with the cell's instance number (``ball_and_stick#3.soma[0]``), which differ from
+    condition to condition and process to process; so every condition's report links to
+    the one mapping group written for the first."""
+    import h5py
+
+    from mgneuron.cell import build_cell, cell_spec
+
+    out = run_protocol("epsp_mg", tmp_path / "e.h5", tstop=30.0, sweep={"mg": [0.0, 1.0, 2.0]})
+    with h5py.File(out) as f:
+        maps = [f[f"runs/{k}/report/cell/mapping"] for k in range(3)]
+        labels = [m["element_labels"].asstr()[:].tolist() for m in maps]
+        assert labels[0] == labels[1] == labels[2]
+        assert labels[0][0] == "soma[0](0.5)" and labels[0][1].startswith("apic[")
+        assert maps[0] == maps[1] == maps[2]  # one object, hard-linked
+    cells = [build_cell(cell_spec("ball_and_stick", "passive")) for _ in range(2)]
+    names = [c.soma.sec.name() for c in cells]
+    assert names[0] != names[1]  # NEURON's names differ ...
+    assert cells[0].label(cells[0].soma) == cells[1].label(cells[1].soma)  # ... labels do not
+    assert cells[0].label(cells[0].soma.sec) == "soma[0]"
+    for c in cells:
+        c.delete()

@@ -239,7 +239,7 @@ def _start_and_kill(tmp_path: Path, out: Path, sig: int, flush_s: str = "1") -> 
     code = (
         "from tests.test_parallel import Spiky\n"
         "from mgneuron.parallel import run\n"
-        f"run(Spiky, {str(out)!r}, hang_on=2, stream=True, tstop=40.0)\n"
+        f"run(Spiky, {str(out)!r}, hang_on=2, stream=True, tstop=40.0, fail_on=0.1)\n"
     )
     env = dict(os.environ, MGNEURON_TEST_MARKER=str(marker), MGNEURON_FLUSH_S=flush_s)
     proc = subprocess.Popen(_python(code), env=env, cwd=tmp_path)
@@ -270,9 +270,12 @@ def test_interrupted_sweep_resumes_to_the_same_file(tmp_path, h, sig):
     assert list(part["condition_id"]) == [0, 1]  # the finished ones are kept
     if sig == signal.SIGINT:
         assert read_attrs(partial_path(out), allow_partial=True)["status"] == "partial"
-    resumed = run(Spiky, out, resume=True, stream=True, tstop=40.0, hang_on=2)
-    clean = run(Spiky, tmp_path / "clean.h5", stream=True, tstop=40.0, hang_on=2)
+    kw = dict(stream=True, tstop=40.0, hang_on=2, fail_on=0.1)
+    resumed = run(Spiky, out, resume=True, **kw)
+    clean = run(Spiky, tmp_path / "clean.h5", **kw)
     _same_content(resumed, clean)
+    # condition 1 failed before the interruption: counted after the resume too
+    assert read_attrs(resumed)["n_failed"] == read_attrs(clean)["n_failed"] == 1
     assert not list(tmp_path.glob(".mgneuron-stream-*"))  # temporary reports cleaned up
 
 
@@ -280,7 +283,7 @@ def test_resume_refuses_other_parameters(tmp_path, h):
     out = tmp_path / "r.h5"
     _start_and_kill(tmp_path, out, signal.SIGKILL)
     with pytest.raises(Exception, match="other parameters"):
-        run(Spiky, out, resume=True, tstop=41.0, stream=True, hang_on=2)
+        run(Spiky, out, resume=True, tstop=41.0, stream=True, hang_on=2, fail_on=0.1)
 
 
 def test_streamed_report_equals_held_report_and_is_bounded(tmp_path, h):
