@@ -1530,14 +1530,109 @@ def _drop_owner_sections(owner: _SectionOwner) -> None:
 _VALIDATED: dict[tuple, ValidationReport] = {}
 
 
-def _validated(path: str | os.PathLike, format: str | None) -> ValidationReport:
-    """:func:`validate_morphology`, remembered until the file changes (a private copy)."""
+def _file_key(path: str | os.PathLike, format: str | None) -> tuple | None:
+    """(resolved path, format, mtime, size): what identifies a file's content here."""
     p = Path(path)
     try:
         st = p.stat()
     except OSError:
+        return None
+    return (str(p.resolve()), format, st.st_mtime_ns, st.st_size)
+
+
+@dataclass(frozen=True)
+class _Blueprint:
+    """What Import3d built from one file, to build it again without Import3d.
+
+    Sections in NEURON's creation order: their names within the owner, 3-D points
+    (x, y, z, diam), ``pt3dstyle`` (logical connection point or None), connection
+    (parent's index, parent x, child x) and children in NEURON's order (which sets the
+    order of the nodes in the matrix, so the rounding of every step); plus the owner's
+    section lists as indices and what Import3d printed.
+    """
+
+    names: tuple[str, ...]
+    points: tuple[np.ndarray, ...]
+    styles: tuple[tuple[float, float, float] | None, ...]
+    parents: tuple[tuple[int, float, float] | None, ...]
+    children: tuple[tuple[int, ...], ...]
+    lists: tuple[tuple[str, tuple[int, ...]], ...]
+    messages: str
+
+
+# Import3d (hoc) costs ~1.5 ms for the 34-point ball-and-stick and ~0.3 s for the L5PC
+# .asc, paid by every condition of a sweep that builds its cell; the second time a file
+# is loaded its sections are made again from the blueprint of the first (identical
+# sections, points, connections and creation order: tested against Import3d).
+_BLUEPRINTS: dict[tuple, _Blueprint] = {}
+
+
+def _capture_blueprint(owner: _SectionOwner, messages: str) -> _Blueprint:
+    from neuron import h
+
+    lists = [(k, v) for k, v in vars(owner).items() if isinstance(v, list)]
+    owned = {sec for _, v in lists for sec in v}
+    secs = [sec for sec in h.allsec() if sec in owned]  # creation order
+    index = {sec: k for k, sec in enumerate(secs)}
+    prefix = f"{owner}."
+    names, points, styles, parents, children = [], [], [], [], []
+    for sec in secs:
+        name = sec.name()
+        names.append(name[len(prefix) :] if name.startswith(prefix) else name)
+        n = sec.n3d()
+        points.append(
+            np.array(
+                [[sec.x3d(i), sec.y3d(i), sec.z3d(i), sec.diam3d(i)] for i in range(n)]
+            ).reshape(n, 4)
+        )
+        x, y, z = h.ref(0.0), h.ref(0.0), h.ref(0.0)
+        # pt3dstyle(1, &x, &y, &z) reads the logical connection point (changes nothing)
+        styles.append((x[0], y[0], z[0]) if h.pt3dstyle(1, x, y, z, sec=sec) else None)
+        pseg = sec.parentseg()
+        if pseg is None:
+            parents.append(None)
+        else:
+            cx = h.section_orientation(sec=sec)
+            parents.append((index[pseg.sec], float(pseg.x), float(cx)))
+        children.append(tuple(index[c] for c in h.SectionRef(sec=sec).child))
+    return _Blueprint(
+        names=tuple(names),
+        points=tuple(points),
+        styles=tuple(styles),
+        parents=tuple(parents),
+        children=tuple(children),
+        lists=tuple((k, tuple(index[sec] for sec in v)) for k, v in lists),
+        messages=messages,
+    )
+
+
+def _build_blueprint(bp: _Blueprint, owner: _SectionOwner) -> str:
+    """Make the sections of ``bp`` inside ``owner``; returns Import3d's messages."""
+    from neuron import h
+
+    secs = [h.Section(name=name, cell=owner) for name in bp.names]
+    for sec, pts, style in zip(secs, bp.points, bp.styles, strict=True):
+        if len(pts):
+            cols = [h.Vector(pts[:, j]) for j in range(4)]
+            h.pt3dadd(*cols, sec=sec)
+        if style is not None:
+            h.pt3dstyle(1, *style, sec=sec)
+    # NEURON puts a newly connected child first in its parent's list: connecting each
+    # parent's children last to first gives Import3d's order (and the same matrix).
+    for k, kids in enumerate(bp.children):
+        for c in reversed(kids):
+            _, px, cx = bp.parents[c]
+            secs[c].connect(secs[k](px), cx)
+    for name, idx in bp.lists:
+        setattr(owner, name, [secs[k] for k in idx])
+    return bp.messages
+
+
+def _validated(path: str | os.PathLike, format: str | None) -> ValidationReport:
+    """:func:`validate_morphology`, remembered until the file changes (a private copy)."""
+    key = _file_key(path, format)
+    if key is None:
         return validate_morphology(path, format)  # it raises the proper error
-    key = (str(p.resolve()), format, st.st_mtime_ns, st.st_size)
     report = _VALIDATED.get(key)
     if report is None:
         report = validate_morphology(path, format)
@@ -1587,7 +1682,9 @@ def load_morphology(path: str | os.PathLike | MorphologySpec, **policies) -> Mor
     owner = _SectionOwner(f"{Path(spec.path).stem}#{next(_instance_counter)}")
     read_path = spec.path
     tmp = None
-    if report.needs_renumbering:
+    key = _file_key(spec.path, spec.format)
+    blueprint = _BLUEPRINTS.get(key) if key is not None else None
+    if report.needs_renumbering and blueprint is None:
         tmp = tempfile.NamedTemporaryFile(
             "w", suffix=".swc", prefix="mgneuron-renumbered-", delete=False
         )
@@ -1595,7 +1692,14 @@ def load_morphology(path: str | os.PathLike | MorphologySpec, **policies) -> Mor
             tmp.write(_renumbered_swc(report._swc_table))
         read_path = tmp.name
     try:
-        messages = _import3d(read_path, report.format, owner, spec.path)
+        if blueprint is not None:
+            messages = _build_blueprint(blueprint, owner)
+        else:
+            messages = _import3d(read_path, report.format, owner, spec.path)
+            if key is not None:
+                if len(_BLUEPRINTS) >= 32:
+                    _BLUEPRINTS.clear()
+                _BLUEPRINTS[key] = _capture_blueprint(owner, messages)
     finally:
         if tmp is not None:
             os.unlink(tmp.name)
