@@ -259,7 +259,8 @@ def _psolve_in_pieces(pc, tstop: float) -> None:
     step (benchmarks/RESULTS.md). Piecewise solving changes nothing with a fixed step
     (tested bit for bit), and between pieces Python runs its signal handlers, so Ctrl-C
     raises KeyboardInterrupt within about 0.1 s instead of after the run (psolve itself
-    never looks at SIGINT). Pieces double while one takes under 0.1 s (or the ``wall_s``
+    never looks at SIGINT; the first piece can take longer when the model is much larger
+    than the last one, at most 4096 steps). Pieces double while one takes under 0.1 s (or the ``wall_s``
     of :func:`between_pieces`, whose hook runs after every piece); the first piece is
     sized from the previous run's wall time per step (half of ``wall_s``, 64 to 4096
     steps), so the short conditions of a sweep take one or two ``psolve`` calls (each
