@@ -219,13 +219,13 @@ def run(
         if cn:
             _run_coreneuron(settings, todo)
         elif settings.cvode and not _distributed():
-            # Variable step: stdrun's continuerun, whose last step may pass tstop (psolve
-            # would stop CVode at every piece boundary and change its steps).
+            # Variable step: continuerun's steps, taken from Python (psolve in pieces would
+            # stop CVode at every piece boundary and change its steps).
             h.finitialize(settings.v_init)
             cvode = h.CVode()
             for t, fn in todo:
                 cvode.event(t, fn)
-            h.continuerun(settings.tstop)
+            _cvode_steps(cvode, settings.tstop)
         else:
             # ParallelContext's solver: over several MPI ranks it exchanges spikes (one
             # psolve, which every rank must call alike); in one process it is the compiled
@@ -259,12 +259,12 @@ def _psolve_in_pieces(pc, tstop: float) -> None:
     step (benchmarks/RESULTS.md). Piecewise solving changes nothing with a fixed step
     (tested bit for bit), and between pieces Python runs its signal handlers, so Ctrl-C
     raises KeyboardInterrupt within about 0.1 s instead of after the run (psolve itself
-    never looks at SIGINT; the first piece can take longer when the model is much larger
-    than the last one, at most 4096 steps). Pieces double while one takes under 0.1 s (or the ``wall_s``
-    of :func:`between_pieces`, whose hook runs after every piece); the first piece is
+    never looks at SIGINT). Pieces double while one takes under 0.1 s (or the ``wall_s``
+    of :func:`between_pieces`, whose hook runs after every piece). The first piece is
     sized from the previous run's wall time per step (half of ``wall_s``, 64 to 4096
     steps), so the short conditions of a sweep take one or two ``psolve`` calls (each
-    costs ~20 us). ``stoprun`` (set by a callback to end a run early) is honoured as by
+    costs ~20 us); it may take longer than ``wall_s`` when the model is much larger than
+    the last one. ``stoprun`` (set by a callback to end a run early) is honoured as by
     ``continuerun``.
     """
     import time
@@ -292,6 +292,48 @@ def _psolve_in_pieces(pc, tstop: float) -> None:
                 steps *= 2
         if hook is not None:
             hook()
+
+
+def _cvode_steps(cvode, tstop: float) -> None:
+    """Variable-step integration to ``tstop``: stdrun's ``continuerun``, looped in Python.
+
+    CVODE is switched on with ``CVode.active(1)`` (not stdrun's ``cvode_active``), so
+    ``continuerun`` takes its fixed-step path: ``fadvance`` (one CVODE step) while
+    ``t < tstop - dt/2`` and ``stoprun`` is not set, the last step passing ``tstop``.
+    This does exactly that (tested step for step against ``continuerun``) in a small hoc
+    loop of at most N steps (N doubling while a call takes under 0.1 s), and between
+    calls Python runs its signal handlers, so Ctrl-C raises KeyboardInterrupt within
+    about 0.1 s; inside ``continuerun`` it went unnoticed until the end of the run. The
+    loop skips continuerun's per-step clock and plot calls, so it is also faster.
+    """
+    import time
+
+    from neuron import h
+
+    h.stoprun = 0
+    if cvode.use_local_dt() or h.using_cvode_:  # continuerun's CVODE branch: keep it
+        h.continuerun(tstop)
+        return
+    if not hasattr(h, "mgneuron_steps"):
+        # continuerun's loop without the clock and the plots, at most $1 steps at a time
+        h(
+            "func mgneuron_steps() { local n, i\n"
+            "  n = 0\n"
+            "  while (n < $1 && t < $2 && stoprun == 0) {\n"
+            "    for i = 1, nstep_steprun { advance() }\n"
+            "    n += 1\n"
+            "  }\n"
+            "  return n\n"
+            "}\n"
+        )
+    _restore_sigint()  # Ctrl-C must reach Python, not NEURON's handler
+    end = tstop - 0.5 * h.dt
+    steps = 64
+    while h.t < end and not h.stoprun:
+        start = time.perf_counter()
+        h.mgneuron_steps(steps, end)
+        if time.perf_counter() - start < 0.1 and steps < 1 << 30:
+            steps *= 2
 
 
 def _restore_sigint() -> None:

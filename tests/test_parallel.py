@@ -65,6 +65,7 @@ class Spiky(Protocol):
         Param("stream", False, "", "stream the trace in chunks", bool),
         Param("hang_on", -1, "", "condition id that waits for a marker file", int),
         Param("long_on", -1, "", "condition id that simulates 1e7 ms (after a marker)", int),
+        Param("cvode", False, "", "variable time step", bool),
         Param("fail_on", -1.0, "nA", "amplitude that raises", float),
         Param("crash_on", -1.0, "nA", "amplitude that kills its process", float),
     )
@@ -85,7 +86,9 @@ class Spiky(Protocol):
         if marker and p["condition_id"] == p["long_on"]:
             Path(marker).write_text(str(p["condition_id"]))
             tstop = 1e7  # interrupted during the NEURON run by the test
-        settings = RunSettings(tstop=tstop, dt=p["dt"], celsius=p["celsius"], v_init=-65)
+        settings = RunSettings(
+            tstop=tstop, dt=p["dt"], celsius=p["celsius"], v_init=-65, cvode=p["cvode"]
+        )
         sec, clamp = _hh_cell(h, p["amp_nA"])
         apc = h.APCount(sec(0.5))
         r = h.Random()

@@ -46,7 +46,7 @@ def _reference(h, settings: RunSettings, refs, event_t: float | None = None):
         settings.celsius,
         settings.tstop,
     )
-    h.CVode().active(0)
+    h.CVode().active(1 if settings.cvode else 0)  # as RunSettings does (not cvode_active)
     vecs = [h.Vector().record(r) for r in refs]
     seen = []
     h.finitialize(settings.v_init)
@@ -80,6 +80,26 @@ def test_fixed_step_run_equals_continuerun_bit_for_bit(h, tstop):
     assert seen == seen_ref and len(seen) == 1
     assert h.t == t_ref
     assert got[0].max() > 0  # it spiked: the comparison covers a spike, not a flat line
+
+
+def test_variable_step_run_equals_continuerun_step_for_step(h):
+    """CVODE runs: the same steps (times and values at every step), the same callback
+    time and the same end as stdrun's continuerun with CVode.active(1)."""
+    settings = RunSettings(tstop=60.0, dt=0.025, celsius=6.3, v_init=-65.0, cvode=True)
+    model = _model(h)
+    sec, syn = model[0], model[2]
+    refs = [h._ref_t, sec(0.5)._ref_v, sec(0.5).hh._ref_m, syn._ref_i]
+    expected, seen_ref, t_ref = _reference(h, settings, refs, event_t=17.3)
+    vecs = [h.Vector().record(r) for r in refs]
+    seen = []
+    run(settings, events=[(17.3, lambda: seen.append(h.t))])
+    got = [np.asarray(v).copy() for v in vecs]
+    h.CVode().active(0)
+    assert 100 < len(got[0]) < 0.5 * 60.0 / 0.025  # variable steps, far fewer than fixed
+    for a, b in zip(got, expected, strict=True):
+        assert np.array_equal(a, b)
+    assert seen == seen_ref and len(seen) == 1
+    assert h.t == t_ref
 
 
 def test_hook_between_pieces_runs_often_and_changes_nothing(h):
@@ -127,9 +147,11 @@ def test_stoprun_from_a_callback_ends_the_run_where_continuerun_does(h):
     assert h.t == pytest.approx(60.0, abs=1e-9)
 
 
-def test_ctrl_c_during_a_long_run_stops_the_sweep_and_keeps_finished_conditions(tmp_path):
+@pytest.mark.parametrize("cvode", [False, True], ids=["fixed step", "cvode"])
+def test_ctrl_c_during_a_long_run_stops_the_sweep_and_keeps_finished_conditions(tmp_path, cvode):
     """SIGINT while condition 2 integrates 10^7 ms: KeyboardInterrupt within seconds, the
-    partial file keeps conditions 0 and 1 only (no truncated condition 2)."""
+    partial file keeps conditions 0 and 1 only (no truncated condition 2); with fixed
+    steps and with CVODE."""
     from mgneuron.results import partial_path, read_attrs, read_conditions
 
     out = tmp_path / "long.h5"
@@ -138,7 +160,7 @@ def test_ctrl_c_during_a_long_run_stops_the_sweep_and_keeps_finished_conditions(
         f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
         "from tests.test_parallel import Spiky\n"
         "from mgneuron.parallel import run\n"
-        f"run(Spiky, {str(out)!r}, long_on=2, tstop=40.0)\n"
+        f"run(Spiky, {str(out)!r}, long_on=2, tstop=40.0, cvode={cvode})\n"
     )
     env = dict(os.environ, MGNEURON_TEST_MARKER=str(marker))
     proc = subprocess.Popen(
