@@ -1560,7 +1560,7 @@ class _Blueprint:
     messages: str
 
 
-# Import3d (hoc) costs ~1.5 ms for the 34-point ball-and-stick and ~0.3 s for the L5PC
+# Import3d (hoc) costs ~1.5 ms for the 34-point ball-and-stick and ~0.6 s for the L5PC
 # .asc, paid by every condition of a sweep that builds its cell; the second time a file
 # is loaded its sections are made again from the blueprint of the first (identical
 # sections, points, connections and creation order: tested against Import3d).
@@ -1699,7 +1699,10 @@ def load_morphology(path: str | os.PathLike | MorphologySpec, **policies) -> Mor
             if key is not None:
                 if len(_BLUEPRINTS) >= 32:
                     _BLUEPRINTS.clear()
-                _BLUEPRINTS[key] = _capture_blueprint(owner, messages)
+                try:
+                    _BLUEPRINTS[key] = _capture_blueprint(owner, messages)
+                except KeyError:  # a connection outside the file's sections: no blueprint
+                    pass
     finally:
         if tmp is not None:
             os.unlink(tmp.name)
