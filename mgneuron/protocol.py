@@ -51,6 +51,7 @@ __all__ = [
     "cli_main",
     "COMMON_PARAMS",
     "mg_param",
+    "ca_param",
 ]
 
 
@@ -135,6 +136,16 @@ def mg_param(default: Sequence[float], help: str = "[Mg]o") -> Param:
     return Param(
         "mg_mM", tuple(default), "mM", help, float, grid=True, flag="--mg", aliases=("mg",),
         minimum=0.0,
+    )  # fmt: skip
+
+
+def ca_param(default: float | Sequence[float] = 2.0, help: str = "[Ca]o") -> Param:
+    """The [Ca]o parameter of every protocol (``--ca``, alias ``ca``, mM, >= 0); swept over
+    its default values when ``default`` is a sequence."""
+    grid = not isinstance(default, int | float)
+    return Param(
+        "ca_mM", tuple(default) if grid else float(default), "mM", help, float, grid=grid,
+        flag="--ca", aliases=("ca",), minimum=0.0,
     )  # fmt: skip
 
 

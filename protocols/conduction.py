@@ -57,7 +57,7 @@ import pandas as pd
 from mgneuron import analysis as an
 from mgneuron import axon as ax
 from mgneuron.environment import PRESETS, Environment
-from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main, mg_param
+from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
 from mgneuron.results import Report, Spikes
 
 SERIES = ("diameter", "demyelination", "remyelination")
@@ -98,7 +98,7 @@ class Conduction(Protocol):
               "(demyelination series)", int, grid=True, minimum=0),
         Param("preset", ("healthy", "remyelinated"), "", "remyelination series", str,
               grid=True, choices=("healthy", "remyelinated")),
-        Param("ca_mM", 2.0, "mM", "[Ca]o", float, aliases=("ca",), minimum=0.0),
+        ca_param(),
         Param("celsius", 37.0, "degC", "temperature (MRG 2002: 37)", float),
         Param("reference_diameter_um", 10.0, "um", "fibre diameter of the demyelination and "
               "remyelination series", float, minimum=0.1),

@@ -26,7 +26,7 @@ from mgneuron.axon import apply_myelinated_axon, myelinated_axon_param
 from mgneuron.cell import build_cell, cell_spec
 from mgneuron.environment import PRESETS, Environment
 from mgneuron.locations import RegionSites, parse_location
-from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main, mg_param
+from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
 from mgneuron.results import Report
 from mgneuron.simulation import RunSettings, record, run, sample_interval
 
@@ -41,7 +41,7 @@ class EpspMg(Protocol):
     title = "AMPA + NMDA EPSPs vs [Mg]o"
     params = (
         mg_param(PRESET_MG, "[Mg]o (default: the bath presets)"),
-        Param("ca_mM", 2.0, "mM", "[Ca]o", float, aliases=("ca",), minimum=0.0),
+        ca_param(),
         Param("morphology", "ball_and_stick", "", "SWC/ASC file or shipped morphology name", str),
         Param("biophysics", "passive", "", "biophysics set name or JSON file", str),
         myelinated_axon_param(),

@@ -144,7 +144,7 @@ from mgneuron.excitability import (
     spike_times,
     threshold_dvdt,
 )
-from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main, mg_param
+from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
 from mgneuron.results import Report
 from mgneuron.simulation import RunSettings, run
 
@@ -534,7 +534,7 @@ class ExcitabilityMg(Protocol):
             "cell", CELLS, "", "preparations: pyramidal, axon", str, grid=True, choices=CELLS
         ),
         mg_param(MG_GRID, "[Mg]o (default: presets + 0-3 mM by 0.25)"),
-        Param("ca_mM", 2.0, "mM", "[Ca]o (at normal [Mg]o)", float, aliases=("ca",), minimum=0.0),
+        ca_param(2.0, "[Ca]o (at normal [Mg]o)"),
         Param(
             "hypocalcaemia", 0.0, "mM/mM",
             "coupled hypocalcaemia: [Ca]o falls by this per mM of [Mg]o below 1 mM", float,

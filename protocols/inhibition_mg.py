@@ -44,7 +44,7 @@ import numpy as np
 
 from mgneuron.axon import apply_myelinated_axon, myelinated_axon_param
 from mgneuron.environment import PRESETS, Environment
-from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main, mg_param
+from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
 from mgneuron.release import RELEASE_MODELS
 from mgneuron.results import Report, Spikes
 from mgneuron.simulation import RunSettings, record, run, sample_interval
@@ -70,7 +70,7 @@ class InhibitionMg(Protocol):
     title = "Excitatory and GABA-A inhibitory input to a pyramidal cell vs [Mg]o"
     params = (
         mg_param(PRESET_MG, "[Mg]o (default: the bath presets)"),
-        Param("ca_mM", 2.0, "mM", "[Ca]o", float, aliases=("ca",), minimum=0.0),
+        ca_param(),
         Param(
             "morphology", "", "", "SWC/ASC file or shipped name (default: stylized L5 pyramid)", str
         ),

@@ -46,7 +46,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mgneuron.environment import Environment
-from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main, mg_param
+from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
 
 MG_GRID = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0)
 # [Ca]o is a grid parameter with one default value: six conditions by default (about 6 min
@@ -62,17 +62,7 @@ class LowMgNetwork(Protocol):
     distributed = True
     params = (
         mg_param(MG_GRID),
-        Param(
-            "ca_mM",
-            CA_GRID,
-            "mM",
-            "[Ca]o (sweep 1,2,3 for the Ca2+ dependence)",
-            float,
-            grid=True,
-            flag="--ca",
-            aliases=("ca",),
-            minimum=0.0,
-        ),
+        ca_param(CA_GRID, "[Ca]o (sweep 1,2,3 for the Ca2+ dependence)"),
         Param("nmda_scale", 1.0, "", "NMDA conductance factor (0 = D-APV)", float, minimum=0.0),
         Param(
             "gaba_scale", 1.0, "", "GABA-A conductance factor (0 = bicuculline)", float, minimum=0.0

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from mgneuron.environment import Environment
-from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main, mg_param
+from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
 from mgneuron.results import Report
 from mgneuron.simulation import RunSettings, record, run, sample_interval
 
@@ -46,7 +46,7 @@ class NmdaIV(Protocol):
             aliases=("model",),
             choices=(0, 1, 2),
         ),
-        Param("ca_mM", 2.0, "mM", "[Ca]o", float, aliases=("ca",), minimum=0.0),
+        ca_param(),
         Param("v_min", -100.0, "mV", "lowest holding potential", float),
         Param("v_max", 40.0, "mV", "highest holding potential", float),
         Param("v_step", 10.0, "mV", "holding potential step", float, minimum=1e-3),

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mgneuron.protocol import ConditionResult, Param, Protocol, cli_main, mg_param
+from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
 from mgneuron.release import RELEASE_MODELS, ReleaseSpec, dodge_rahamimoff_factor
 from mgneuron.results import Report
 from mgneuron.simulation import RunSettings, record, run, sample_interval
@@ -83,17 +83,7 @@ class ReleaseMg(Protocol):
     name = "release_mg"
     title = "Transmitter release vs [Ca]o and [Mg]o (Dodge-Rahamimoff) under voltage clamp"
     params = (
-        Param(
-            "ca_mM",
-            (0.5, 1.0, 2.0, 3.0, 4.0),
-            "mM",
-            "[Ca]o",
-            float,
-            grid=True,
-            flag="--ca",
-            aliases=("ca",),
-            minimum=0.0,
-        ),
+        ca_param((0.5, 1.0, 2.0, 3.0, 4.0)),
         mg_param((0.0, 0.5, 1.0, 2.0, 3.0)),
         Param(
             "isi_ms",

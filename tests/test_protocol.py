@@ -144,6 +144,11 @@ def test_every_protocol_has_a_working_help(name):
     assert cls.title and cls.__doc__
     text = build_parser(cls, argparse.ArgumentParser(prog=name)).format_help()
     assert "--tstop" in text and "--seed" in text
+    # the bath is set the same way everywhere: --mg and --ca, aliases mg and ca, in mM
+    for name_, flag, alias in (("mg_mM", "--mg", "mg"), ("ca_mM", "--ca", "ca")):
+        p = cls.param(name_)
+        assert p.cli_flag == flag and alias in p.aliases and p.unit == "mM" and p.minimum == 0
+        assert flag in text
 
 
 def test_seed_can_be_swept(tmp_path, h):
