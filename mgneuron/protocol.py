@@ -460,13 +460,11 @@ def run_protocol(
                     bar.update(1)
         if bar is not None:
             bar.close()
-        from mgneuron.results import _read_table
-
         if cls.summarize is not Protocol.summarize:  # only then read all features back
             import pandas as pd
 
-            conds_df = _read_table(writer.file["conditions"])
-            feats = _read_table(writer.file["features"])
+            conds_df = writer.table("conditions")
+            feats = writer.table("features")
             if len(feats):
                 # Rows of finished conditions, with the conditions' columns they lack (an
                 # inner merge on condition_id, at half the cost of DataFrame.merge).

@@ -198,6 +198,9 @@ def _append_columns(
             "has_columns": "columns" in group.attrs,
         }
         meta["on_disk"] = set(meta["columns"])  # columns that may exist in the file
+        # What this writer appended, column by column: the whole table when it started
+        # empty here (see _table_frame), else None.
+        meta["mirror"] = {} if meta["n_rows"] == 0 else None
         if cache is not None:
             cache[group.name] = meta
     n_old = meta["n_rows"]
@@ -213,10 +216,16 @@ def _append_columns(
         present = [v for v in values if v is not None]
         has_none = len(present) < len(values)
         kinds = {_type_kind(v) for v in present}
+        mirror = meta["mirror"]
         ds = meta["ds"].get(key)
         if ds is None and key in meta["on_disk"]:
             ds = group[key]
             meta["kinds"][key] = ds.attrs["kind"]
+            if mirror is not None and key not in mirror:
+                if n_old:  # rows this writer did not append: no mirror
+                    mirror = meta["mirror"] = None
+                else:
+                    mirror[key] = []
         if ds is not None:
             kind = meta["kinds"][key]
             allowed = {kind, "int" if kind == "bool" else kind}
@@ -224,6 +233,8 @@ def _append_columns(
                 if kind == "int" and kinds <= {"int", "float"}:
                     ds = _promote_to_float(group, key)
                     kind = "float"
+                    if mirror is not None:
+                        mirror[key] = [np.concatenate(mirror[key]).astype(np.float64)]
         else:
             kind = _type_kind(present[0]) if present else "float"
             if kind == "int" and (has_none or "float" in kinds):
@@ -231,15 +242,36 @@ def _append_columns(
             ds = _new_column(group, key, kind, n_old)
             if n_old:
                 ds[:] = _FILL[kind]
+            if mirror is not None:
+                mirror[key] = [np.full(n_old, _FILL[kind], dtype=_DTYPES[kind])]
         meta["ds"][key], meta["kinds"][key] = ds, kind
         if has_none:
             values = [_FILL[kind] if v is None else v for v in values]
-        _write_at(ds, n_old, np.array(values, dtype=_DTYPES[kind]))
+        column = np.array(values, dtype=_DTYPES[kind])
+        _write_at(ds, n_old, column)
+        if mirror is not None:
+            mirror[key].append(column)
     meta["n_rows"] = n_new
     _int_attr(group.id, "n_rows", n_new)
     if len(keys) != n_keys or not meta["has_columns"]:
         group.attrs["columns"] = keys
         meta["has_columns"] = True
+
+
+def _table_frame(meta: dict) -> pd.DataFrame | None:
+    """A table as :func:`_read_table` would read it, from what the writer appended (no
+    HDF5 reads); None when the table had rows before this writer opened it."""
+    import pandas as pd
+
+    if meta.get("mirror") is None:
+        return None
+    data = {}
+    for col in meta["columns"]:
+        values = np.concatenate(meta["mirror"][col])
+        if values.dtype.kind == "O":  # strings, as _read_table decodes them
+            values = np.array(values.tolist())
+        data[col] = values
+    return pd.DataFrame(data, columns=meta["columns"])
 
 
 _TYPE_KINDS: dict[type, str] = {}
@@ -652,6 +684,17 @@ class ResultsWriter:
         self._pending_features, self._pending_conditions = [], []
         self._f.flush()
         self._last_flush = _time.monotonic()
+
+    def table(self, name: str) -> pd.DataFrame:
+        """``/conditions`` or ``/features`` with every finished condition, as a DataFrame.
+
+        Built from what this writer appended when the table started empty here (a fresh
+        run: no reading back), else read from the file (a resumed run).
+        """
+        self.flush()
+        meta = self._tables.get(self._f[name].name)
+        frame = _table_frame(meta) if meta is not None else None
+        return frame if frame is not None else _read_table(self._f[name])
 
     def completed_ids(self) -> set[int]:
         """Condition ids already written (ok or failed)."""

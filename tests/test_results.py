@@ -156,3 +156,32 @@ def test_stream_report_appends_in_chunks(tmp_path):
     w.finish()
     tr = read_traces(path, 0)
     assert tr["v_mV"].to_numpy().reshape(10, 4)[:, 0].tolist() == list(range(10))
+
+
+def test_tables_from_the_writer_equal_the_tables_read_back(tmp_path):
+    """ResultsWriter.table (built from what it appended, no HDF5 reads) equals reading the
+    file: columns appearing later (filled), an int column promoted to float by a None or
+    a float, strings, bools; and a resumed writer reads the file instead."""
+    import pandas as pd
+
+    from mgneuron.results import ResultsWriter, _read_table
+
+    w = ResultsWriter(tmp_path / "t.h5", "demo", {"a": 1}, flush_s=0)
+    w.write_condition(0, {"mg_mM": 0.0}, features=[{"n": 1, "ok": True, "s": "x"}])
+    w.write_condition(1, {"mg_mM": 1.0}, features=[{"n": 2, "ok": False, "late": 3}])
+    w.write_condition(2, {"mg_mM": 2.0}, features=[{"n": None, "s": "yz"}], error="boom")
+    w.write_condition(3, {"mg_mM": 3.0}, features=[{"n": 2.5, "late": 1, "ok": True}])
+    for name in ("features", "conditions"):
+        mine = w.table(name)
+        pd.testing.assert_frame_equal(mine, _read_table(w.file[name]))
+    feats = w.table("features")
+    assert feats["n"].dtype == float and np.isnan(feats["n"][2]) and feats["n"][3] == 2.5
+    # "late" came in as int (row 0 filled with -1), became float with row 2's None
+    np.testing.assert_array_equal(feats["late"], [-1.0, 3.0, np.nan, 1.0])
+    assert list(feats["s"]) == ["x", "", "yz", ""] and list(feats["ok"]) == [1, 0, 0, 1]
+    w.close()
+    r = ResultsWriter(tmp_path / "t.h5", "demo", {"a": 1}, resume=True, flush_s=0)
+    r.write_condition(4, {"mg_mM": 4.0}, features=[{"n": 7.0}])
+    pd.testing.assert_frame_equal(r.table("features"), _read_table(r.file["features"]))
+    assert len(r.table("features")) == 5
+    r.close()
