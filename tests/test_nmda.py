@@ -148,3 +148,26 @@ def test_calcium_fraction_is_written_to_ica(h):
     assert s.q == pytest.approx(q_int, rel=0.01)
     assert s.qca == pytest.approx(0.1 * s.q, rel=1e-6)
     del nc
+
+
+@pytest.mark.parametrize("mech", ["NMDAMg", "GluSynMg"])
+def test_kinetic_state_is_only_integrated_for_the_kinetic_model(h, mech):
+    """The kinetic block state (mgblocked) follows k_on/k_off only with block_model 2;
+    with the instantaneous models it is not read and stays at 0 (no exp() per step), and
+    their B is unchanged: the closed forms still hold (tests above)."""
+    states = {}
+    for model in (0, 1, 2):
+        sec = h.Section(name="ks")
+        sec.L = sec.diam = 10
+        clamp = h.SEClamp(sec(0.5))
+        clamp.rs, clamp.dur1, clamp.amp1 = 1e-3, 1e9, -30.0
+        syn = getattr(h, mech)(sec(0.5))
+        syn.block_model = model
+        sec(0.5).mgo = 1.0
+        rec = h.Vector().record(syn._ref_mgblocked)
+        run(RunSettings(tstop=5.0, dt=0.025, celsius=34.0, v_init=-30.0))
+        states[model] = np.asarray(rec).copy()
+        del rec, syn, clamp, sec
+    assert not states[0].any() and not states[1].any()
+    # model 2 at -30 mV, 1 mM: blocked fraction 1 - B_inf of Kampa et al. 2004
+    assert states[2][-1] == pytest.approx(1.0 - kinetic_ss(-30.0, 1.0), rel=1e-6)
