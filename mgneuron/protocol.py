@@ -460,7 +460,7 @@ def run_protocol(
                     bar.update(1)
         if bar is not None:
             bar.close()
-        if cls.summarize is not Protocol.summarize:  # only then read all features back
+        if cls.summarize is not Protocol.summarize:  # only then gather all the features
             import pandas as pd
 
             conds_df = writer.table("conditions")

@@ -546,11 +546,7 @@ class ReportFile:
     def close(self, time: tuple[float, float, float]) -> StreamedReport:
         """Write the mapping (with the time axis ``(start, stop, step)`` in ms) and close."""
         g = self._f["report"]
-        ResultsWriter._write_mapping(g, *self._mapping, time)
-        if self._labels is not None:
-            g["mapping"].create_dataset(
-                "element_labels", data=np.array(self._labels, dtype=object), dtype=_STR
-            )
+        ResultsWriter._write_mapping(g, *self._mapping, time, self._labels)
         shape = self._stream.dataset.shape
         self._f.close()
         return StreamedReport(self.path, int(shape[0]), int(shape[1]))
@@ -848,7 +844,7 @@ class ResultsWriter:
         path.unlink()
 
     @staticmethod
-    def _write_mapping(g, node_ids, element_ids, index_pointers, time) -> None:
+    def _write_mapping(g, node_ids, element_ids, index_pointers, time, labels=None) -> None:
         m = g.create_group("mapping")
         _small_dataset(m, "node_ids", np.asarray(node_ids, dtype=np.uint64))
         _small_dataset(m, "index_pointers", np.asarray(index_pointers, np.uint64))
@@ -856,6 +852,8 @@ class ResultsWriter:
         _small_dataset(m, "element_ids", np.asarray(element_ids, dtype=np.uint32))
         _small_dataset(m, "time", np.asarray(time, dtype=np.float64))
         m["time"].attrs["units"] = "ms"
+        if labels is not None:
+            m.create_dataset("element_labels", data=np.array(labels, dtype=object), dtype=_STR)
 
     def _write_report(self, g: h5py.Group, rep: Report) -> None:
         n_t, n_e = rep.data.shape
@@ -881,11 +879,9 @@ class ResultsWriter:
         if shared is not None:
             g["mapping"] = self._f[shared]
             return
-        self._write_mapping(g, rep.node_ids, rep.element_ids, rep.index_pointers, rep.time)
-        if rep.element_labels is not None:
-            g["mapping"].create_dataset(
-                "element_labels", data=np.array(rep.element_labels, dtype=object), dtype=_STR
-            )
+        self._write_mapping(
+            g, rep.node_ids, rep.element_ids, rep.index_pointers, rep.time, rep.element_labels
+        )
         self._mappings[key] = g["mapping"].name
 
     @staticmethod

@@ -215,10 +215,11 @@ def run(
         before_init()
     bar_events, bar_close = progress.time_events(settings.tstop)
     todo = sorted(list(events or []) + bar_events, key=lambda e: e[0])
+    distributed = _distributed()
     try:
         if cn:
             _run_coreneuron(settings, todo)
-        elif settings.cvode and not _distributed():
+        elif settings.cvode and not distributed:
             # Variable step: continuerun's steps, taken from Python (psolve in pieces would
             # stop CVode at every piece boundary and change its steps).
             h.finitialize(settings.v_init)
@@ -237,7 +238,7 @@ def run(
             cvode = h.CVode()
             for t, fn in todo:
                 cvode.event(t, fn)
-            if _distributed():
+            if distributed:
                 pc.psolve(settings.tstop)
             else:
                 _psolve_in_pieces(pc, settings.tstop)
