@@ -126,16 +126,20 @@ class Environment:
         from neuron import h
 
         from mgneuron.mechanisms import require
+        from mgneuron.screening import set_monovalent
+        from mgneuron.simulation import set_globals
 
         require()  # the mg ion is declared by the mechanisms
-        h.celsius = self.celsius
-        h.mgo0_mg_ion = self.mg_mM
-        h.cao0_ca_ion = self.ca_mM
-        h.nao0_na_ion = self.na_mM
-        h.ko0_k_ion = self.k_mM
+        set_globals(
+            {
+                "celsius": self.celsius,
+                "mgo0_mg_ion": self.mg_mM,
+                "cao0_ca_ion": self.ca_mM,
+                "nao0_na_ion": self.na_mM,
+                "ko0_k_ion": self.k_mM,
+            }
+        )
         # NMODL cannot see the Environment: hand the monovalent salt to the screening model
-        from mgneuron.screening import set_monovalent
-
         set_monovalent(self.na_mM + self.k_mM)
         n = 0
         for sec in h.allsec() if sections is None else sections:

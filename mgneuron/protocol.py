@@ -16,6 +16,7 @@ the swept parameters, in declaration order.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import importlib
 import itertools
@@ -303,14 +304,24 @@ def get_protocol(name: str | type[Protocol] | Protocol) -> type[Protocol]:
         return type(name)
     if isinstance(name, type) and issubclass(name, Protocol):
         return name
+    module = sys.modules.get(f"mgneuron.protocols.{name}")
+    found = _protocol_in(module, name) if module is not None else None
+    if found is not None:  # imported already: no directory listing
+        return found
     known = list_protocols()
     if name not in known:
         raise ProtocolError(f"unknown protocol {name!r}; known protocols: {', '.join(known)}")
-    module = importlib.import_module(f"mgneuron.protocols.{name}")
+    found = _protocol_in(importlib.import_module(f"mgneuron.protocols.{name}"), name)
+    if found is None:
+        raise ProtocolError(f"module mgneuron.protocols.{name} defines no Protocol named {name!r}")
+    return found
+
+
+def _protocol_in(module, name: str) -> type[Protocol] | None:
     for obj in vars(module).values():
         if isinstance(obj, type) and issubclass(obj, Protocol) and obj.name == name:
             return obj
-    raise ProtocolError(f"module mgneuron.protocols.{name} defines no Protocol named {name!r}")
+    return None
 
 
 # -- running ----------------------------------------------------------------------------
@@ -318,7 +329,12 @@ def get_protocol(name: str | type[Protocol] | Protocol) -> type[Protocol]:
 
 def condition_seed(seed: int, condition_id: int) -> int:
     """Per-condition seed: the same in serial, worker and MPI runs."""
-    ss = np.random.SeedSequence([int(seed), int(condition_id)])
+    return _condition_seed(int(seed), int(condition_id))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _condition_seed(seed: int, condition_id: int) -> int:
+    ss = np.random.SeedSequence([seed, condition_id])
     return int(ss.generate_state(1, dtype=np.uint32)[0])
 
 
@@ -463,19 +479,18 @@ def run_protocol(
         if cls.summarize is not Protocol.summarize:  # only then gather all the features
             import pandas as pd
 
-            conds_df = writer.table("conditions")
-            feats = writer.table("features")
-            if len(feats):
+            feats = writer.columns("features")
+            if feats and len(feats["condition_id"]):
                 # Rows of finished conditions, with the conditions' columns they lack (an
-                # inner merge on condition_id, at half the cost of DataFrame.merge).
-                status = conds_df["status"].to_numpy()
-                ok = conds_df["condition_id"].to_numpy()[status == "ok"]
-                feats = feats[np.isin(feats["condition_id"].to_numpy(), ok)]
-                feats = feats.reset_index(drop=True)
-                extra = [c for c in conds_df if c not in feats]
-                row = pd.Index(conds_df["condition_id"]).get_indexer(feats["condition_id"])
-                more = conds_df[extra].iloc[row].reset_index(drop=True)
-                feats = pd.concat([feats, more], axis=1)
+                # inner merge on condition_id), in numpy: a fifth of DataFrame.merge.
+                conds_cols = writer.columns("conditions")
+                ids = conds_cols["condition_id"]
+                keep = np.isin(feats["condition_id"], ids[conds_cols["status"] == "ok"])
+                feats = {k: v[keep] for k, v in feats.items()}
+                order = np.argsort(ids, kind="stable")
+                row = order[np.searchsorted(ids, feats["condition_id"], sorter=order)]
+                feats.update({k: v[row] for k, v in conds_cols.items() if k not in feats})
+            feats = pd.DataFrame(feats, columns=list(feats))
             for name, table in cls().summarize(feats, values).items():
                 writer.write_table(name, table)
         writer.set_attr("n_conditions", len(conds))

@@ -199,7 +199,7 @@ def _append_columns(
         }
         meta["on_disk"] = set(meta["columns"])  # columns that may exist in the file
         # What this writer appended, column by column: the whole table when it started
-        # empty here (see _table_frame), else None.
+        # empty here (see _table_columns), else None.
         meta["mirror"] = {} if meta["n_rows"] == 0 else None
         if cache is not None:
             cache[group.name] = meta
@@ -213,9 +213,10 @@ def _append_columns(
         values = columns.get(key)
         if values is None:
             values = [None] * n_add
-        present = [v for v in values if v is not None]
-        has_none = len(present) < len(values)
-        kinds = {_type_kind(v) for v in present}
+        # Kinds from the set of Python types (one C-level pass), not value by value.
+        types = set(map(type, values))
+        has_none = _NONE_TYPE in types
+        kinds = {_type_kind(t, values) for t in types if t is not _NONE_TYPE}
         mirror = meta["mirror"]
         ds = meta["ds"].get(key)
         if ds is None and key in meta["on_disk"]:
@@ -236,7 +237,8 @@ def _append_columns(
                     if mirror is not None:
                         mirror[key] = [np.concatenate(mirror[key]).astype(np.float64)]
         else:
-            kind = _type_kind(present[0]) if present else "float"
+            first = next((v for v in values if v is not None), None)
+            kind = _type_kind(type(first), values) if first is not None else "float"
             if kind == "int" and (has_none or "float" in kinds):
                 kind = "float"
             ds = _new_column(group, key, kind, n_old)
@@ -258,30 +260,30 @@ def _append_columns(
         meta["has_columns"] = True
 
 
-def _table_frame(meta: dict) -> pd.DataFrame | None:
-    """A table as :func:`_read_table` would read it, from what the writer appended (no
-    HDF5 reads); None when the table had rows before this writer opened it."""
-    import pandas as pd
-
+def _table_columns(meta: dict) -> dict[str, np.ndarray] | None:
+    """A table's columns as :func:`_read_columns` would read them, from what the writer
+    appended (no HDF5 reads); None when the table had rows before this writer opened it."""
     if meta.get("mirror") is None:
         return None
     data = {}
     for col in meta["columns"]:
         values = np.concatenate(meta["mirror"][col])
-        if values.dtype.kind == "O":  # strings, as _read_table decodes them
+        if values.dtype.kind == "O":  # strings, as _read_columns decodes them
             values = np.array(values.tolist())
         data[col] = values
-    return pd.DataFrame(data, columns=meta["columns"])
+    return data
 
 
 _TYPE_KINDS: dict[type, str] = {}
+_NONE_TYPE = type(None)
 
 
-def _type_kind(value: Any) -> str:
-    """:func:`_kind`, remembered per Python type (tables hold thousands of values)."""
-    kind = _TYPE_KINDS.get(type(value))
+def _type_kind(tp: type, values: list) -> str:
+    """:func:`_kind` of the values of Python type ``tp`` among ``values``, remembered per
+    type (tables hold thousands of values)."""
+    kind = _TYPE_KINDS.get(tp)
     if kind is None:
-        kind = _TYPE_KINDS[type(value)] = _kind(value)
+        kind = _TYPE_KINDS[tp] = _kind(next(v for v in values if type(v) is tp))
     return kind
 
 
@@ -291,11 +293,8 @@ def _new_column(group: h5py.Group, key: str, kind: str, n_rows: int) -> h5py.Dat
     The same as ``create_dataset(key, shape, maxshape=(None,), chunks=(1024,))`` plus
     ``attrs["kind"]``, through the low-level API (~0.1 ms less per column).
     """
-    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
-    dcpl.set_chunk((1024,))
     space = h5py.h5s.create_simple((n_rows,), (h5py.h5s.UNLIMITED,))
-    tid = h5py.h5t.py_create(np.dtype(_DTYPES[kind]), logical=True)
-    dsid = h5py.h5d.create(group.id, key.encode(), tid, space, dcpl=dcpl)
+    dsid = h5py.h5d.create(group.id, key.encode(), _KIND_TIDS[kind], space, dcpl=_COLUMN_DCPL)
     _str_attr(dsid, "kind", kind)
     return h5py.Dataset(dsid)
 
@@ -309,8 +308,7 @@ def _int_attr(obj_id, name: str, value: int) -> None:
             attr.write(data)
             return
         h5py.h5a.delete(obj_id, name.encode())
-    tid = h5py.h5t.py_create(data.dtype)
-    attr = h5py.h5a.create(obj_id, name.encode(), tid, h5py.h5s.create(h5py.h5s.SCALAR))
+    attr = h5py.h5a.create(obj_id, name.encode(), _KIND_TIDS["int"], _SCALAR)
     attr.write(data)
 
 
@@ -368,10 +366,15 @@ def _neuron_version() -> str:
         return "unknown"
 
 
+# Low-level objects every write reuses (HDF5 copies them into what it creates).
 _LCPL = h5py.h5p.create(h5py.h5p.LINK_CREATE)
 _LCPL.set_create_intermediate_group(True)
 _LCPL.set_char_encoding(h5py.h5t.CSET_UTF8)
 _STR_TID = h5py.h5t.py_create(_STR, logical=True)
+_SCALAR = h5py.h5s.create(h5py.h5s.SCALAR)
+_COLUMN_DCPL = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+_COLUMN_DCPL.set_chunk((1024,))
+_KIND_TIDS = {k: h5py.h5t.py_create(np.dtype(t), logical=True) for k, t in _DTYPES.items()}
 
 
 def _new_group(parent: h5py.Group, path: str) -> h5py.Group:
@@ -385,8 +388,11 @@ def _new_group(parent: h5py.Group, path: str) -> h5py.Group:
 
 def _str_attr(obj_id, name: str, value: str) -> None:
     """Set a string attribute as ``obj.attrs[name] = value`` would (variable-length
-    UTF-8 scalar), through the low-level API (~20 vs ~40 us)."""
-    attr = h5py.h5a.create(obj_id, name.encode(), _STR_TID, h5py.h5s.create(h5py.h5s.SCALAR))
+    UTF-8 scalar, replacing one of that name), through the low-level API (~20 vs ~40 us)."""
+    bname = name.encode()
+    if h5py.h5a.exists(obj_id, bname):
+        h5py.h5a.delete(obj_id, bname)
+    attr = h5py.h5a.create(obj_id, bname, _STR_TID, _SCALAR)
     attr.write(np.array(value, dtype=_STR))
 
 
@@ -410,6 +416,12 @@ def _write_table(group: h5py.Group, df: pd.DataFrame) -> None:
 def _read_table(group: h5py.Group) -> pd.DataFrame:
     import pandas as pd
 
+    data = _read_columns(group)
+    return pd.DataFrame(data, columns=list(data))
+
+
+def _read_columns(group: h5py.Group) -> dict[str, np.ndarray]:
+    """A table group's columns, in order, as numpy arrays (strings decoded)."""
     columns = list(group.attrs.get("columns", list(group.keys())))
     data = {}
     for col in columns:
@@ -421,7 +433,7 @@ def _read_table(group: h5py.Group) -> pd.DataFrame:
         if values.dtype.kind == "O":
             values = np.array([v.decode() if isinstance(v, bytes) else v for v in values])
         data[col] = values
-    return pd.DataFrame(data, columns=columns)
+    return data
 
 
 class ReportStream:
@@ -646,11 +658,18 @@ class ResultsWriter:
             "mechanisms_hash": lib.key if lib else "",
             "status": "running",
         }
+        fid = self._f.id
         for k, v in attrs.items():
-            self._f.attrs[k] = v
-        self._f.create_dataset("parameters", data=params_json, dtype=_STR)
+            if isinstance(v, str):
+                _str_attr(fid, k, v)
+            elif isinstance(v, int):
+                _int_attr(fid, k, v)
+            else:
+                self._f.attrs[k] = v
+        dsid = h5py.h5d.create(fid, b"parameters", _STR_TID, _SCALAR)
+        dsid.write(h5py.h5s.ALL, h5py.h5s.ALL, np.array(params_json, dtype=_STR))
         for name in ("conditions", "features", "runs", "tables"):
-            self._f.create_group(name)
+            _new_group(self._f, name)
         self._tables = {}
         self._done: set[int] = set()
         self.n_failed = 0  # conditions written with an error
@@ -687,10 +706,18 @@ class ResultsWriter:
         Built from what this writer appended when the table started empty here (a fresh
         run: no reading back), else read from the file (a resumed run).
         """
-        self.flush()
-        meta = self._tables.get(self._f[name].name)
-        frame = _table_frame(meta) if meta is not None else None
-        return frame if frame is not None else _read_table(self._f[name])
+        import pandas as pd
+
+        data = self.columns(name)
+        return pd.DataFrame(data, columns=list(data))
+
+    def columns(self, name: str) -> dict[str, np.ndarray]:
+        """:meth:`table` as a dict of numpy arrays (column name -> values), in order."""
+        if self._pending_runs or self._pending_features or self._pending_conditions:
+            self.flush()
+        meta = self._tables.get("/" + name.strip("/"))  # the group's HDF5 path
+        data = _table_columns(meta) if meta is not None else None
+        return data if data is not None else _read_columns(self._f[name])
 
     def completed_ids(self) -> set[int]:
         """Condition ids already written (ok or failed)."""
@@ -736,17 +763,18 @@ class ResultsWriter:
 
     def _write_run(self, cid: int, reports: Mapping | None, spikes: Mapping | None) -> None:
         base = f"runs/{cid}"
-        if self._f.id.links.exists(base.encode()):  # a report streamed into this file
-            run = self._f[base]
-        else:
-            run = _new_group(self._f, base)
+        made = False
         for pop, rep in (reports or {}).items():
             if isinstance(rep, StreamedReport):
-                self._copy_streamed(run.require_group("report"), pop, rep)
-            else:
-                self._write_report(_new_group(run, f"report/{pop}"), rep)
+                self._copy_streamed(self._f.require_group(f"{base}/report"), pop, rep)
+            else:  # one call makes runs/<id>/report/<pop> and whatever is missing above
+                self._write_report(_new_group(self._f, f"{base}/report/{pop}"), rep)
+            made = True
         for pop, sp in (spikes or {}).items():
-            self._write_spikes(run.require_group("spikes").create_group(pop), sp)
+            self._write_spikes(_new_group(self._f, f"{base}/spikes/{pop}"), sp)
+            made = True
+        if not made and not self._f.id.links.exists(base.encode()):
+            _new_group(self._f, base)
 
     def stream_report(
         self,
@@ -778,13 +806,16 @@ class ResultsWriter:
 
     def set_attr(self, name: str, value: Any) -> None:
         """Set a root attribute (e.g. run time)."""
-        self._f.attrs[name] = value
+        if type(value) is int:
+            _int_attr(self._f.id, name, value)
+        else:
+            self._f.attrs[name] = value
 
     def finish(self) -> Path:
         """Mark the file complete, close it and rename it to its final path."""
         self.flush()
-        self._f.attrs["status"] = "complete"
-        self._f.attrs["finished"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        _str_attr(self._f.id, "status", "complete")
+        _str_attr(self._f.id, "finished", _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
         self._f.close()
         os.replace(self.partial, self.path)
         return self.path
@@ -856,13 +887,11 @@ class ResultsWriter:
             m.create_dataset("element_labels", data=np.array(labels, dtype=object), dtype=_STR)
 
     def _write_report(self, g: h5py.Group, rep: Report) -> None:
-        n_t, n_e = rep.data.shape
-        # h5py's low-level API: the same dataset as create_dataset(data, chunks, maxshape)
-        # and attrs[...] = str, at half the cost, paid for every condition.
-        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
-        dcpl.set_chunk((max(1, min(n_t, 4096)), max(1, min(n_e, 256))))
-        space = h5py.h5s.create_simple((n_t, n_e), (h5py.h5s.UNLIMITED, n_e))
-        dsid = h5py.h5d.create(g.id, b"data", h5py.h5t.IEEE_F32LE, space, dcpl=dcpl)
+        # h5py's low-level API: the same dataset as create_dataset(data=...) and
+        # attrs[...] = str, at half the cost, paid for every condition. The whole report
+        # is here, so it is stored contiguous (streamed reports grow in chunks instead).
+        space = h5py.h5s.create_simple(rep.data.shape)
+        dsid = h5py.h5d.create(g.id, b"data", h5py.h5t.IEEE_F32LE, space)
         if rep.data.size:
             data = np.ascontiguousarray(rep.data, dtype=np.float32)
             dsid.write(h5py.h5s.ALL, h5py.h5s.ALL, data)
@@ -877,7 +906,7 @@ class ResultsWriter:
         key = _mapping_digest(rep)
         shared = self._mappings.get(key)
         if shared is not None:
-            g["mapping"] = self._f[shared]
+            g.id.links.create_hard(b"mapping", self._f.id, shared.encode())
             return
         self._write_mapping(
             g, rep.node_ids, rep.element_ids, rep.index_pointers, rep.time, rep.element_labels

@@ -514,13 +514,12 @@ def set_monovalent(monovalent_mM: float) -> bool:
         True if a GLOBAL was changed (and the caches invalidated), False if every
         mechanism had the value already or none includes surface_charge.inc.
     """
-    from neuron import h
+    from mgneuron.simulation import get_global, set_globals
 
     value = _check_conc("monovalent_mM", monovalent_mM)
-    mechs = screened_mechanisms()
     glob = _GLOBALS["monovalent_mM"]
-    stale = [m for m in mechs if getattr(h, f"{glob}_{m}") != value]
+    stale = [m for m in screened_mechanisms() if get_global(f"{glob}_{m}") != value]
     for mech in stale:
-        setattr(h, f"{glob}_{mech}", value)
-        setattr(h, f"{_EPOCH}_{mech}", getattr(h, f"{_EPOCH}_{mech}") + 1)
+        epoch = f"{_EPOCH}_{mech}"
+        set_globals({f"{glob}_{mech}": value, epoch: get_global(epoch) + 1})
     return bool(stale)

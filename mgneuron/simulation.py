@@ -20,11 +20,13 @@ Long recordings can be streamed to HDF5 in chunks during the run
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,12 +40,16 @@ __all__ = [
     "StreamingRecorder",
     "n_samples",
     "reset_globals",
+    "set_globals",
 ]
 
 # Process-level engine choice (None: read $MGNEURON_CORENEURON). Python state, not h state.
 _ENGINE: dict[str, bool | None] = {"coreneuron": None}
-# CoreNEURON only: vectors recorded every step that run() thins to their interval.
-_THIN: list[tuple[object, float]] = []
+# Recordings made by record() since the last run, by interval: [(Vector, reference)];
+# run() thins them to their interval (fixed steps) or records them at it (CVODE).
+_THIN: dict[float, list[tuple[Any, Any]]] = {}
+# Pointers to NEURON's global variables, by name (see set_globals).
+_GLOBAL_REFS: dict[str, Any] = {}
 # Called between the psolve pieces of fixed-step runs (see between_pieces) and the wall
 # time (s) a piece may take; the MPI bulletin-board master serves the other ranks there.
 _PIECES: dict[str, Callable[[], object] | float | None] = {
@@ -141,18 +147,74 @@ def coreneuron_active() -> bool:
     return flag
 
 
-def _apply(settings: RunSettings) -> None:
+@functools.cache
+def _hoc():
+    """NEURON's ``h`` (a function-level ``from neuron import h`` costs ~1 us per call)."""
     from neuron import h
 
+    return h
+
+
+@functools.cache
+def _cvode():
+    """The CVode object (one per process; ``h.CVode()`` makes a new Python wrapper)."""
+    return _hoc().CVode()
+
+
+@functools.cache
+def _random():
+    """A Random object kept for ``Random123_globalindex``, which is process-wide state."""
+    return _hoc().Random()
+
+
+def set_globals(values: Mapping[str, float]) -> None:
+    """Set NEURON global variables, exactly as ``setattr(h, name, value)`` does.
+
+    ``h.name = value`` looks ``name`` up in hoc's symbol table at every call (~2 us)
+    and then writes the double it names. That double never moves, so the first call per
+    name keeps a pointer to it (``h._ref_name``) and later calls write through it
+    (~0.05 us). Every condition sets about fifteen globals, which made this lookup a
+    measurable part of a sweep of short conditions.
+
+    Parameters
+    ----------
+    values : mapping
+        Global name (``"celsius"``, ``"mgo0_mg_ion"`` ...) -> value. A name that does
+        not exist yet is created, as ``setattr`` would.
+    """
+    refs = _GLOBAL_REFS
+    for name, value in values.items():
+        ref = refs.get(name)
+        if ref is None:
+            h = _hoc()
+            setattr(h, name, value)
+            refs[name] = getattr(h, "_ref_" + name)
+        else:
+            ref[0] = value
+
+
+def get_global(name: str) -> float:
+    """A NEURON global variable's value, read through the pointer of :func:`set_globals`."""
+    ref = _GLOBAL_REFS.get(name)
+    if ref is None:
+        ref = _GLOBAL_REFS[name] = getattr(_hoc(), "_ref_" + name)
+    return float(ref[0])
+
+
+def _apply(settings: RunSettings) -> None:
     from mgneuron.mechanisms import require
 
     require()
-    h.dt = settings.dt
-    h.steps_per_ms = 1.0 / settings.dt
-    h.celsius = settings.celsius
-    h.tstop = settings.tstop
-    h.CVode().active(1 if settings.cvode else 0)
-    h.Random().Random123_globalindex(int(settings.random123_globalindex))
+    set_globals(
+        {
+            "dt": settings.dt,
+            "steps_per_ms": 1.0 / settings.dt,
+            "celsius": settings.celsius,
+            "tstop": settings.tstop,
+        }
+    )
+    _cvode().active(1 if settings.cvode else 0)
+    _random().Random123_globalindex(int(settings.random123_globalindex))
 
 
 # NEURON's values in a fresh process (a worker process or MPI rank starts with these).
@@ -167,12 +229,9 @@ def reset_globals() -> None:
     a worker process and on an MPI rank: dt, steps_per_ms, celsius, tstop, v_init, the
     integrator (fixed step) and the Random123 global index (0).
     """
-    from neuron import h
-
-    for name, value in _FRESH.items():
-        setattr(h, name, value)
-    h.CVode().active(0)
-    h.Random().Random123_globalindex(0)
+    set_globals(_FRESH)
+    _cvode().active(0)
+    _random().Random123_globalindex(0)
 
 
 def n_samples(tstop: float, interval: float) -> int:
@@ -213,6 +272,12 @@ def run(
     _apply(settings)
     if before_init is not None:
         before_init()
+    if settings.cvode and not cn:
+        # Variable steps: record() vectors sample at their interval (NEURON's own
+        # interpolation of the CVODE solution), not at every step, which is not a grid.
+        for interval, recs in _THIN.items():
+            for vec, ref in recs:
+                vec.record(ref, max(interval, settings.dt))
     bar_events, bar_close = progress.time_events(settings.tstop)
     todo = sorted(list(events or []) + bar_events, key=lambda e: e[0])
     distributed = _distributed()
@@ -244,10 +309,10 @@ def run(
                 _psolve_in_pieces(pc, settings.tstop)
     finally:
         bar_close()
-        thin = list(_THIN)
+        thin = dict(_THIN)
         _THIN.clear()
         _restore_sigint()
-    _thin_recordings(thin, settings)
+    _thin_recordings(thin, settings, fixed_step=not settings.cvode or cn)
 
 
 def _psolve_in_pieces(pc, tstop: float) -> None:
@@ -402,26 +467,40 @@ def _prepare_coreneuron() -> None:
     check_coreneuron_model()
 
 
-def _thin_recordings(thin, settings: RunSettings) -> None:
+def _thin_recordings(thin, settings: RunSettings, fixed_step: bool = True) -> None:
+    """Cut the vectors of :func:`record` to ``t = 0, interval, ... <= tstop``.
+
+    With fixed steps a vector holds every step: it keeps every ``interval / dt``-th
+    value. With CVODE it was recorded at its interval already (see :func:`run`) and
+    only what passes ``tstop`` is cut.
+    """
     from mgneuron.errors import ProtocolError
 
-    plans: dict[float, tuple[int, int]] = {}  # interval -> (stride, samples kept)
-    for vec, interval in thin:
-        plan = plans.get(interval)
-        if plan is None:
-            every = max(interval, settings.dt)
-            stride = every / settings.dt
-            if abs(stride - round(stride)) > 1e-6:
-                raise ProtocolError(
-                    f"a recording interval must be a whole number of time steps; {every} ms "
-                    f"is not a multiple of dt = {settings.dt} ms (see sample_interval)"
-                )
-            plan = plans[interval] = (int(round(stride)), n_samples(settings.tstop, every))
-        stride, n = plan
+    if not thin:
+        return
+    h = _hoc()
+    # A vector recorded every step since finitialize holds at most this many values
+    # (those kept every step need no cut when that is not more than they keep).
+    most = int(round(float(h.t) / float(h.dt))) + 1 if fixed_step else None
+    for interval, recs in thin.items():
+        every = max(interval, settings.dt)
+        n = n_samples(settings.tstop, every)
+        stride = every / settings.dt
+        if not fixed_step:
+            stride = 1
+        elif abs(stride - round(stride)) > 1e-6:
+            raise ProtocolError(
+                f"a recording interval must be a whole number of time steps; {every} ms "
+                f"is not a multiple of dt = {settings.dt} ms (see sample_interval)"
+            )
+        stride = int(round(stride))
         if stride > 1:
-            vec.from_python(np.array(np.asarray(vec)[::stride][:n]))
-        elif vec.size() > n:
-            vec.resize(n)
+            for vec, _ref in recs:
+                vec.from_python(np.array(np.asarray(vec)[::stride][:n]))
+        elif most is None or most > n:
+            for vec, _ref in recs:
+                if vec.size() > n:
+                    vec.resize(n)
 
 
 def sample_interval(settings: RunSettings, every: float | None = None) -> float:
@@ -438,14 +517,15 @@ def record(ref, interval: float):
     NEURON and CoreNEURON support, and cheaper than one event per sample), and
     :func:`run` thins it to ``t = 0, interval, 2 interval, ... <= tstop`` at the end
     (:func:`n_samples` values). ``interval`` must be a whole number of time steps
-    (:func:`sample_interval` rounds it). For long recordings of many variables use
-    :class:`StreamingRecorder`, which keeps only one chunk in memory.
+    (:func:`sample_interval` rounds it). With ``RunSettings(cvode=True)``, whose steps
+    are no grid, :func:`run` records the Vector at ``interval`` instead (NEURON
+    interpolates the CVODE solution at those times); the sample at ``tstop`` itself
+    may then be missing, when the last step ends before it. For long recordings of
+    many variables use :class:`StreamingRecorder`, which keeps only one chunk in memory.
     """
-    from neuron import h
-
-    vec = h.Vector()
+    vec = _hoc().Vector()
     vec.record(ref)
-    _THIN.append((vec, float(interval)))
+    _THIN.setdefault(float(interval), []).append((vec, ref))
     return vec
 
 

@@ -95,7 +95,7 @@ def test_sonata_layout_and_libsonata(tmp_path):
         assert h5py.check_enum_dtype(f["runs/1/spikes/exc"].attrs.get_id("sorting").dtype)
         assert f["runs/1/spikes/exc/timestamps"].attrs["units"] == "ms"
         assert f["runs/1/report/cell/data"].dtype == np.float32
-        assert f["runs/1/report/cell/data"].chunks is not None
+        assert f["runs/1/report/cell/data"].chunks is None  # whole in memory: contiguous
     view = sonata_view(path, 1)
     sr = libsonata.SpikeReader(str(view))
     pop = sr["exc"]
