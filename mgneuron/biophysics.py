@@ -595,11 +595,17 @@ _ALIASES = {"default": "pyramidal", "mainen_sejnowski_1996": "pyramidal", "ms96"
 
 
 class _Registry(Mapping):
-    """Named sets, built on access (each access returns an equal, immutable object)."""
+    """Named sets, built on first access (immutable: every later access returns it)."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Biophysics] = {}
 
     def __getitem__(self, name: str) -> Biophysics:
         key = _ALIASES.get(name, name)
-        return Biophysics.from_dict(_NAMED[key], source=f"mgneuron:{key}")
+        bio = self._built.get(key)
+        if bio is None:
+            bio = self._built[key] = Biophysics.from_dict(_NAMED[key], source=f"mgneuron:{key}")
+        return bio
 
     def __iter__(self):
         return iter(_NAMED)

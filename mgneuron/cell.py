@@ -240,14 +240,26 @@ class Cell:
     morphology : Morphology
     biophysics : Biophysics
     discretization : DiscretizationReport
+        Segment count and electrotonically longest segment, computed when first read
+        (it costs a pass over every section's 3-D points, which a sweep that never
+        reads it should not pay for every condition).
     """
 
     def __init__(self, spec: CellSpec, morphology: Morphology):
         self.spec = spec
         self.morphology = morphology
         self.biophysics = spec.biophysics
-        self.discretization: DiscretizationReport | None = None
+        self._discretization: DiscretizationReport | None = None
         self.stub_added = False
+
+    @property
+    def discretization(self) -> DiscretizationReport:
+        """See the class docstring."""
+        if self._discretization is None:
+            self._discretization = discretization_report(
+                self.morphology.sections, self.spec.d_lambda.freq_hz
+            )
+        return self._discretization
 
     @property
     def sections(self) -> list:
@@ -368,7 +380,6 @@ def build_cell(spec: CellSpec, environment=None) -> Cell:
             add_axon_stub(morph)
             cell.stub_added = True
         apply_biophysics(spec.biophysics, morph, d_lambda=spec.d_lambda)
-        cell.discretization = discretization_report(morph.sections, spec.d_lambda.freq_hz)
         if environment is not None:
             cell.apply_environment(environment)
     except BaseException:
