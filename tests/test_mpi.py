@@ -148,6 +148,53 @@ def test_several_ranks_without_mpi_flag_is_a_clear_error(tmp_path):
     assert "--mpi was not given" in res.stderr
 
 
+def test_coreneuron_bulletin_board_sweep_is_refused_before_it_aborts(tmp_path):
+    """``--mpi --coreneuron`` on 2 ranks: CoreNEURON would abort both ranks with an
+    assertion (each rank simulates in a subworld of one); the run stops first, with the
+    reason and the way out, builds nothing and leaves no file. Control: the same NEURON
+    set-up (subworlds(1), a CoreNEURON psolve) does abort, so the refusal is needed."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    args = ["run", "nmda_iv", "--mg", "0,1", "--tstop", "30", "--out", "x.h5", "--quiet"]
+    res = subprocess.run(
+        mpiexec_command(2) + [sys.executable, "-m", "mgneuron.cli", *args, "--mpi", "--coreneuron"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert res.returncode != 0
+    assert "--workers N" in res.stderr and "subworld" in res.stderr, res.stderr[-2000:]
+    assert "Assertion" not in res.stderr + res.stdout
+    assert not list(tmp_path.glob("x.h5*"))
+    control = (
+        "from mgneuron.simulation import RunSettings, run, use_coreneuron\n"
+        "use_coreneuron(True)\n"
+        "from neuron import h\n"
+        "from mgneuron.mechanisms import require\n"
+        "from mgneuron.parallel import init_mpi\n"
+        "pc = init_mpi()\n"
+        "require()\n"
+        "pc.subworlds(1)\n"
+        "sec = h.Section(name='s')\n"
+        "sec.insert('hh')\n"
+        "run(RunSettings(tstop=5.0, dt=0.025, celsius=6.3))\n"
+        "print('RAN')\n"
+    )
+    res = subprocess.run(
+        mpiexec_command(2) + [sys.executable, "-c", control],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=600,  # may build the CoreNEURON flavour of the mechanisms (cached)
+        check=False,
+    )
+    assert res.returncode != 0 and "RAN" not in res.stdout
+    assert "subworld_size == nrn_mpi_numprocs_subworld" in res.stdout + res.stderr
+
+
 _SERVE = """
 import time
 from neuron import h
