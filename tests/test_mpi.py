@@ -44,9 +44,10 @@ if _WHY:
     pytestmark = [pytest.mark.mpi, pytest.mark.skip(reason=_WHY)]
 
 
-def _mpiexec(n: int, args: list[str], cwd: Path, timeout: float = 120):
+def _launch(n: int, args: list[str], cwd: Path, timeout: float = 120):
+    """``mpiexec -n n args`` with this repository importable; the finished process."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    res = subprocess.run(
+    return subprocess.run(
         mpiexec_command(n) + args,
         capture_output=True,
         text=True,
@@ -55,6 +56,10 @@ def _mpiexec(n: int, args: list[str], cwd: Path, timeout: float = 120):
         timeout=timeout,
         check=False,
     )
+
+
+def _mpiexec(n: int, args: list[str], cwd: Path, timeout: float = 120):
+    res = _launch(n, args, cwd, timeout)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     return res
 
@@ -133,17 +138,8 @@ def test_distributed_network_spikes_serial_vs_two_ranks(tmp_path, h):
 
 
 def test_several_ranks_without_mpi_flag_is_a_clear_error(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    res = subprocess.run(
-        mpiexec_command(2)
-        + [sys.executable, "-m", "mgneuron.cli", "run", "nmda_iv", "--out", "x.h5"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    cli = [sys.executable, "-m", "mgneuron.cli", "run", "nmda_iv", "--out", "x.h5"]
+    res = _launch(2, cli, tmp_path)
     assert res.returncode != 0
     assert "--mpi was not given" in res.stderr
 
@@ -153,17 +149,9 @@ def test_coreneuron_bulletin_board_sweep_is_refused_before_it_aborts(tmp_path):
     assertion (each rank simulates in a subworld of one); the run stops first, with the
     reason and the way out, builds nothing and leaves no file. Control: the same NEURON
     set-up (subworlds(1), a CoreNEURON psolve) does abort, so the refusal is needed."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     args = ["run", "nmda_iv", "--mg", "0,1", "--tstop", "30", "--out", "x.h5", "--quiet"]
-    res = subprocess.run(
-        mpiexec_command(2) + [sys.executable, "-m", "mgneuron.cli", *args, "--mpi", "--coreneuron"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    cli = [sys.executable, "-m", "mgneuron.cli", *args, "--mpi", "--coreneuron"]
+    res = _launch(2, cli, tmp_path)
     assert res.returncode != 0
     assert "--workers N" in res.stderr and "subworld" in res.stderr, res.stderr[-2000:]
     assert "Assertion" not in res.stderr + res.stdout
@@ -182,15 +170,8 @@ def test_coreneuron_bulletin_board_sweep_is_refused_before_it_aborts(tmp_path):
         "run(RunSettings(tstop=5.0, dt=0.025, celsius=6.3))\n"
         "print('RAN')\n"
     )
-    res = subprocess.run(
-        mpiexec_command(2) + [sys.executable, "-c", control],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=600,  # may build the CoreNEURON flavour of the mechanisms (cached)
-        check=False,
-    )
+    # may build the CoreNEURON flavour of the mechanisms first (then cached)
+    res = _launch(2, [sys.executable, "-c", control], tmp_path, timeout=600)
     assert res.returncode != 0 and "RAN" not in res.stdout
     assert "subworld_size == nrn_mpi_numprocs_subworld" in res.stdout + res.stderr
 
