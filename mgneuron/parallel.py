@@ -50,7 +50,9 @@ retried alone, and recorded as failed if they kill their process again.
 model to have the same data layout in NEURON and CoreNEURON; a .mod that NEURON
 translates as not thread-safe (VERBATIM without ``THREADSAFE``) does not, and CoreNEURON
 would abort the process, so such a model is refused beforehand with the name of the .mod
-file (:func:`coreneuron_compatibility`). CoreNEURON also aborts in an MPI subworld of
+file (:func:`coreneuron_compatibility`); so is a model with a mechanism the CoreNEURON
+build does not have at all (NEURON's APCount and extracellular, which CoreNEURON would
+also abort on; :func:`coreneuron_mechanisms`). CoreNEURON also aborts in an MPI subworld of
 one rank when the world has more (NEURON 9.0: an assertion in its MPI set-up, with the
 ranks in lockstep or not), which is how bulletin-board sweeps simulate; so ``--mpi
 --coreneuron`` on several ranks is refused before anything is built, and points to
@@ -724,28 +726,98 @@ def coreneuron_compatibility(lib=None) -> dict[str, str]:
 
 
 def check_coreneuron_model() -> None:
-    """Refuse to hand the current model to CoreNEURON if it uses an incompatible mechanism.
+    """Refuse to hand the current model to CoreNEURON if it uses a mechanism CoreNEURON
+    would abort the process on: one whose layouts differ (:func:`coreneuron_compatibility`)
+    or one the CoreNEURON build does not have (APCount, extracellular, a .mod compiled for
+    NEURON only; :func:`coreneuron_mechanisms`).
 
     Raises
     ------
     MechanismError
-        Names each incompatible mechanism in use, its .mod file and the reason.
+        Names each such mechanism in use and the reason.
     """
+    bad = coreneuron_compatibility()
+    in_use = [name for name in bad if _in_use(name, point=_is_point(name))]
+    known = coreneuron_mechanisms()
+    missing = []
+    if known:  # mechanisms NEURON has and this CoreNEURON build lacks (APCount, ...)
+        density, point = _neuron_mechanisms()
+        for name in density:
+            if name in known or name.endswith("_ion") or name in _CORE_BUILTIN:
+                continue
+            if _in_use(name, point=False):
+                missing.append(name)
+        missing += [name for name in point if name not in known and _in_use(name, point=True)]
+    if not in_use and not missing:
+        return
+    reasons = [bad[n] for n in in_use]
+    if missing:
+        reasons.append(
+            f"this CoreNEURON build has no {', '.join(missing)} (it has "
+            f"{', '.join(sorted(known))}); run without --coreneuron, or, for a mechanism "
+            "from a .mod file, add that file to your mechanisms so that it is compiled "
+            "for CoreNEURON too (NEURON's extracellular has no CoreNEURON version)"
+        )
+    raise MechanismError(
+        "CoreNEURON cannot run this model (it would abort the process): " + "; ".join(reasons)
+    )
+
+
+def _is_point(name: str) -> bool:
+    return name in _neuron_mechanisms()[1]
+
+
+def _in_use(name: str, point: bool) -> bool:
+    """Whether the model has an instance of a point process or a section with a density
+    mechanism of that name."""
     from neuron import h
 
-    bad = coreneuron_compatibility()
-    if not bad:
-        return
-    used = []
-    for name in bad:
-        try:
-            n_pp = int(h.List(name).count())
-        except Exception:  # noqa: BLE001 - a density mechanism is not a template
-            n_pp = 0
-        if n_pp or any(h.ismembrane(name, sec=sec) for sec in h.allsec()):
-            used.append(name)
-    if used:
-        raise MechanismError(
-            "CoreNEURON cannot run this model (it would abort the process): "
-            + "; ".join(bad[n] for n in used)
-        )
+    if point:
+        return int(h.List(name).count()) > 0
+    return any(h.ismembrane(name, sec=sec) for sec in h.allsec())
+
+
+# Mechanisms CoreNEURON always has besides its .mod files.
+_CORE_BUILTIN = frozenset({"capacitance", "morphology"})
+_CORE_MECHS: dict[str, frozenset[str]] = {}
+_NRN_MECHS: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
+
+
+def coreneuron_mechanisms(lib=None) -> frozenset[str]:
+    """Names of the mechanisms the loaded CoreNEURON build holds (its translated .mod files:
+    CoreNEURON's own hh, pas, IClamp, SEClamp, ExpSyn, Exp2Syn, NetStim, PatternStim and
+    mgneuron's); empty when the build folder does not list them."""
+    from mgneuron.mechanisms import loaded
+
+    lib = lib or loaded()
+    if lib is None or not lib.coreneuron:
+        raise MechanismError("no CoreNEURON build of the mechanisms is loaded")
+    names = _CORE_MECHS.get(lib.key)
+    if names is None:
+        found = set()
+        for mod in (lib.library.parent / "corenrn" / "mod2c").glob("*.mod"):
+            found.update(m.group(2) for m in _MECH_NAME.finditer(mod.read_text(errors="replace")))
+        names = _CORE_MECHS[lib.key] = frozenset(found)
+    return names
+
+
+def _neuron_mechanisms() -> tuple[list[str], list[str]]:
+    """Names of NEURON's density and point (and artificial-cell) mechanisms, remembered
+    while no mechanism is added to the process."""
+    from neuron import h
+
+    types = [h.MechanismType(kind) for kind in (0, 1)]
+    key = tuple(int(mt.count()) for mt in types)
+    names = _NRN_MECHS.get(key)
+    if names is None:
+        lists: list[list[str]] = []
+        for mt in types:
+            kind = []
+            for i in range(int(mt.count())):
+                mt.select(i)
+                ref = h.ref("")
+                mt.selected(ref)
+                kind.append(ref[0])
+            lists.append(kind)
+        names = _NRN_MECHS[key] = (lists[0], lists[1])
+    return names

@@ -95,7 +95,9 @@ class BallStickHH(Protocol):
         )
 
 
-def _in_subprocess(code: str, cwd: Path, timeout: float = 600) -> None:
+def _in_subprocess(code: str, cwd: Path, timeout: float = 600, ok: bool = True):
+    """Run ``python -c code`` with this repository importable; assert it succeeded
+    (``ok``) and return the finished process."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     res = subprocess.run(
         [sys.executable, "-c", code],
@@ -106,7 +108,9 @@ def _in_subprocess(code: str, cwd: Path, timeout: float = 600) -> None:
         timeout=timeout,
         check=False,
     )
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    if ok:
+        assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    return res
 
 
 def test_coreneuron_traces_equal_neuron(tmp_path, h):
@@ -162,3 +166,84 @@ def test_epsp_mg_under_coreneuron_matches_or_is_refused_clearly(tmp_path, h):
     a, b = read_traces(nrn), read_traces(tmp_path / "cn.h5")
     span = np.ptp(a["v_mV"])
     np.testing.assert_allclose(b["v_mV"], a["v_mV"], rtol=0, atol=RTOL * span)
+
+
+_PIECES_SCRIPT = """
+import json
+import numpy as np
+from mgneuron.simulation import RunSettings, between_pieces, record, run, use_coreneuron
+
+use_coreneuron(True)
+from neuron import h
+from mgneuron.mechanisms import require
+
+require()
+soma = h.Section(name="soma")
+soma.L = soma.diam = 20.0
+soma.insert("hh")
+clamp = h.IClamp(soma(0.5))
+clamp.delay, clamp.dur, clamp.amp = 5.0, 1e9, 0.2
+settings = RunSettings(tstop=300.0, dt=0.025, celsius=6.3, v_init=-65.0)
+out = {}
+for name, wall_s in (("one", None), ("pieces", 1e-6)):
+    v = record(soma(0.5)._ref_v, settings.dt)
+    calls = []
+    if wall_s is None:
+        run(settings)
+    else:
+        with between_pieces(lambda: calls.append(h.t), wall_s=wall_s):
+            run(settings)
+    out[name] = (np.asarray(v).tolist(), calls, h.t)
+stops = []
+run(settings, events=[(47.3, lambda: setattr(h, "stoprun", 1))])
+stops.append(h.t)
+run(settings)
+stops.append(h.t)
+json.dump({"runs": out, "stops": stops}, open("pieces.json", "w"))
+"""
+
+
+def test_coreneuron_runs_in_pieces_give_one_calls_trace(tmp_path):
+    """CoreNEURON runs go in psolve pieces (Ctrl-C is answered between them): with the
+    pieces forced to their minimum (1024 steps, a hook after each) the soma trace of a
+    spiking HH cell equals the one-call run bit for bit, and ends at the same time. A
+    callback setting ``h.stoprun`` ends the run at its event (47.3 ms), as with NEURON,
+    and the next run goes to tstop."""
+    import json
+
+    _in_subprocess(_PIECES_SCRIPT, tmp_path)
+    res = json.loads((tmp_path / "pieces.json").read_text())
+    (v1, calls1, t1), (v2, calls2, t2) = res["runs"]["one"], res["runs"]["pieces"]
+    assert calls1 == [] and len(calls2) == 11  # 12000 steps: 11 pieces of 1024, then the rest
+    assert t1 == t2 == pytest.approx(300.0)
+    assert len(v1) == 12001 and v1 == v2
+    assert max(v1) > 0  # it spikes
+    assert res["stops"][0] == pytest.approx(47.3, abs=0.025)
+    assert res["stops"][1] == pytest.approx(300.0)
+
+
+def test_mechanism_missing_from_coreneuron_fails_the_condition_not_the_process(tmp_path):
+    """A model with a mechanism the CoreNEURON build lacks (APCount here): every condition
+    is recorded as failed with the mechanism's name and what CoreNEURON has, and the
+    sweep ends normally. Control: with that check switched off, CoreNEURON aborts the
+    whole process ("APCount mechanism does not exist"), so the check is what saves it."""
+    _in_subprocess(
+        "from tests.test_parallel import Spiky\n"
+        "from mgneuron.parallel import run\n"
+        "run(Spiky, 'apc.h5', coreneuron=True, tstop=20.0)\n",
+        tmp_path,
+    )
+    conds = read_conditions(tmp_path / "apc.h5")
+    assert len(conds) == 4 and (conds["status"] == "failed").all()
+    assert conds["error"].str.contains("has no APCount").all()
+    assert conds["error"].str.contains("IClamp").all()  # what it does have
+    control = _in_subprocess(
+        "import mgneuron.parallel as P\n"
+        "P.check_coreneuron_model = lambda: None\n"
+        "from tests.test_parallel import Spiky\n"
+        "P.run(Spiky, 'ctl.h5', coreneuron=True, tstop=20.0)\n",
+        tmp_path,
+        ok=False,
+    )
+    assert control.returncode != 0
+    assert "APCount mechanism does not exist" in control.stdout + control.stderr

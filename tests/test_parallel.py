@@ -66,6 +66,7 @@ class Spiky(Protocol):
         Param("hang_on", -1, "", "condition id that waits for a marker file", int),
         Param("long_on", -1, "", "condition id that simulates 1e7 ms (after a marker)", int),
         Param("cvode", False, "", "variable time step", bool),
+        Param("apcount", True, "", "count spikes with an APCount (CoreNEURON has none)", bool),
         Param("fail_on", -1.0, "nA", "amplitude that raises", float),
         Param("crash_on", -1.0, "nA", "amplitude that kills its process", float),
     )
@@ -90,7 +91,7 @@ class Spiky(Protocol):
             tstop=tstop, dt=p["dt"], celsius=p["celsius"], v_init=-65, cvode=p["cvode"]
         )
         sec, clamp = _hh_cell(h, p["amp_nA"])
-        apc = h.APCount(sec(0.5))
+        apc = h.APCount(sec(0.5)) if p["apcount"] else None
         r = h.Random()
         r.Random123(p["condition_seed"] % 2**32, 7)
         r.uniform(0, 1)
@@ -115,7 +116,7 @@ class Spiky(Protocol):
             report = Report(data, (0.0, len(data) * 0.1, 0.1), [0], [0, 1], None, "state", "1")
         features = {
             "amp_nA": p["amp_nA"],
-            "n_spikes": int(apc.n),
+            "n_spikes": int(apc.n) if apc is not None else -1,
             "v_end_mV": float(sec(0.5).v),
             "draw": float(r.repick()),
             "globalindex": float(h.Random().Random123_globalindex()),
