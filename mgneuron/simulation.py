@@ -456,8 +456,9 @@ def _coreneuron_to(pc, t_end: float, lockstep: bool) -> None:
     to CoreNEURON and back (~3 ms for the 400-synapse L5PC, measured; 1, 4 or 16 pieces
     gave the same trace bit for bit), so pieces grow (doubling from 1024 steps, or from
     the size the last run's speed gives) while one takes under 1 s, or under the
-    ``wall_s`` of :func:`between_pieces` whose hook runs after each. The last call is
-    ``pc.psolve(t_end)`` itself, so the run ends where one call ends it. A callback that
+    ``wall_s`` of :func:`between_pieces` whose hook runs after each. The run ends at the
+    grid point nearest ``t_end``, as one call from t = 0 ends it for a ``t_end`` on the
+    grid (tested bit for bit) and as the NEURON engine ends it otherwise. A callback that
     sets ``h.stoprun`` ends the run at its event, as with NEURON. Models spread over MPI
     ranks (``lockstep``) make one call: every rank must make the same calls.
     """
@@ -479,12 +480,18 @@ def _coreneuron_to(pc, t_end: float, lockstep: bool) -> None:
         pc.psolve(target)
         elapsed = time.perf_counter() - start
         if target >= t_end or h.t <= t_before:
-            return
+            break
         _PIECES["cn_s_per_step"] = elapsed * dt / (float(h.t) - t_before)
         if elapsed < wall_s and steps < 1 << 30:
             steps *= 2
         if hook is not None:
             hook()
+    if h.t < t_end - 0.5 * dt and not h.stoprun:
+        # CoreNEURON stops a step short of t_end when the t it is handed carries rounding
+        # from earlier pieces (1000 ms ended at 999.975), or when t_end is off the grid by
+        # over half a step. One more step ends at the grid point nearest t_end, where one
+        # call from t = 0 ends on the grid, and where the NEURON engine ends off it.
+        pc.psolve(t_end + 0.5 * dt)
 
 
 def _prepare_coreneuron() -> None:

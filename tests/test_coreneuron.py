@@ -171,10 +171,11 @@ def test_epsp_mg_under_coreneuron_matches_or_is_refused_clearly(tmp_path, h):
 _PIECES_SCRIPT = """
 import json
 import numpy as np
-from mgneuron.simulation import RunSettings, between_pieces, record, run, use_coreneuron
+from mgneuron.simulation import RunSettings, _prepare_coreneuron, between_pieces, record, run
+from mgneuron.simulation import use_coreneuron
 
 use_coreneuron(True)
-from neuron import h
+from neuron import coreneuron, h
 from mgneuron.mechanisms import require
 
 require()
@@ -183,9 +184,20 @@ soma.L = soma.diam = 20.0
 soma.insert("hh")
 clamp = h.IClamp(soma(0.5))
 clamp.delay, clamp.dur, clamp.amp = 5.0, 1e9, 0.2
-settings = RunSettings(tstop=300.0, dt=0.025, celsius=6.3, v_init=-65.0)
+settings = RunSettings(tstop=1000.0, dt=0.025, celsius=6.3, v_init=-65.0)
 out = {}
-for name, wall_s in (("one", None), ("pieces", 1e-6)):
+# Reference: one CoreNEURON psolve from t = 0, as a plain script makes it.
+v = h.Vector().record(soma(0.5)._ref_v)
+h.dt, h.celsius = settings.dt, settings.celsius
+_prepare_coreneuron()
+pc = h.ParallelContext()
+pc.set_maxstep(10)
+coreneuron.enable = True
+h.finitialize(settings.v_init)
+pc.psolve(settings.tstop)
+coreneuron.enable = False
+out["one"] = (np.asarray(v).tolist(), [], h.t)
+for name, wall_s in (("pieces", None), ("smallest", 1e-6)):
     v = record(soma(0.5)._ref_v, settings.dt)
     calls = []
     if wall_s is None:
@@ -204,22 +216,26 @@ json.dump({"runs": out, "stops": stops}, open("pieces.json", "w"))
 
 
 def test_coreneuron_runs_in_pieces_give_one_calls_trace(tmp_path):
-    """CoreNEURON runs go in psolve pieces (Ctrl-C is answered between them): with the
-    pieces forced to their minimum (1024 steps, a hook after each) the soma trace of a
-    spiking HH cell equals the one-call run bit for bit, and ends at the same time. A
+    """CoreNEURON runs go in psolve pieces (Ctrl-C is answered between them). Reference:
+    one CoreNEURON psolve from t = 0 over 1000 ms (40 000 steps) of a spiking HH cell. With
+    the default pieces and with pieces forced to their minimum (1024 steps, a hook after
+    each), the soma trace is the same bit for bit and ends at the same time: rounding in
+    the t handed over between pieces once made the last piece stop one step short. A
     callback setting ``h.stoprun`` ends the run at its event (47.3 ms), as with NEURON,
     and the next run goes to tstop."""
     import json
 
     _in_subprocess(_PIECES_SCRIPT, tmp_path)
     res = json.loads((tmp_path / "pieces.json").read_text())
-    (v1, calls1, t1), (v2, calls2, t2) = res["runs"]["one"], res["runs"]["pieces"]
-    assert calls1 == [] and len(calls2) == 11  # 12000 steps: 11 pieces of 1024, then the rest
-    assert t1 == t2 == pytest.approx(300.0)
-    assert len(v1) == 12001 and v1 == v2
-    assert max(v1) > 0  # it spikes
+    v1, _, t1 = res["runs"]["one"]
+    assert len(v1) == 40001 and max(v1) > 0  # the whole run, and it spikes
+    for name in ("pieces", "smallest"):
+        v2, calls, t2 = res["runs"][name]
+        assert t2 == t1, name
+        assert v2 == v1, name
+    assert len(res["runs"]["smallest"][1]) == 39  # 40 000 steps: 39 pieces of 1024, the rest
     assert res["stops"][0] == pytest.approx(47.3, abs=0.025)
-    assert res["stops"][1] == pytest.approx(300.0)
+    assert res["stops"][1] == pytest.approx(1000.0)
 
 
 def test_mechanism_missing_from_coreneuron_fails_the_condition_not_the_process(tmp_path):
