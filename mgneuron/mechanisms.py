@@ -343,3 +343,35 @@ def load(
 def require() -> MechanismLibrary:
     """Load the mechanisms if needed; the one call model builders make before using them."""
     return _LOADED if _LOADED is not None else load()
+
+
+# mechanism_names() memo: (n density, n point mechanisms) -> their names
+_NAMES: dict[tuple[int, int], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def mechanism_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Names of NEURON's density and point (with artificial-cell) mechanisms in this process.
+
+    Mechanisms are only ever added to a process (``nrn_load_dll``), never removed, so the
+    numbers of density and point mechanisms identify the set, and the names are listed
+    again only when a number changed (listing them costs ~0.6 ms; the bath and the
+    CoreNEURON check ask before every condition). A ``MechanismType`` keeps the count it
+    was made with, so two are made per call (~8 us).
+    """
+    from neuron import h
+
+    types = [h.MechanismType(kind) for kind in (0, 1)]
+    key = (int(types[0].count()), int(types[1].count()))
+    names = _NAMES.get(key)
+    if names is None:
+        lists = []
+        for mt in types:
+            kind = []
+            for i in range(int(mt.count())):
+                mt.select(i)
+                ref = h.ref("")
+                mt.selected(ref)
+                kind.append(ref[0])
+            lists.append(tuple(kind))
+        names = _NAMES[key] = (lists[0], lists[1])
+    return names

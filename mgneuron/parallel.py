@@ -736,12 +736,14 @@ def check_coreneuron_model() -> None:
     MechanismError
         Names each such mechanism in use and the reason.
     """
+    from mgneuron.mechanisms import mechanism_names
+
     bad = coreneuron_compatibility()
     in_use = [name for name in bad if _in_use(name, point=_is_point(name))]
     known = coreneuron_mechanisms()
     missing = []
     if known:  # mechanisms NEURON has and this CoreNEURON build lacks (APCount, ...)
-        density, point = _neuron_mechanisms()
+        density, point = mechanism_names()
         for name in density:
             if name in known or name.endswith("_ion") or name in _CORE_BUILTIN:
                 continue
@@ -764,7 +766,9 @@ def check_coreneuron_model() -> None:
 
 
 def _is_point(name: str) -> bool:
-    return name in _neuron_mechanisms()[1]
+    from mgneuron.mechanisms import mechanism_names
+
+    return name in mechanism_names()[1]
 
 
 def _in_use(name: str, point: bool) -> bool:
@@ -780,7 +784,6 @@ def _in_use(name: str, point: bool) -> bool:
 # Mechanisms CoreNEURON always has besides its .mod files.
 _CORE_BUILTIN = frozenset({"capacitance", "morphology"})
 _CORE_MECHS: dict[str, frozenset[str]] = {}
-_NRN_MECHS: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
 
 
 def coreneuron_mechanisms(lib=None) -> frozenset[str]:
@@ -798,26 +801,4 @@ def coreneuron_mechanisms(lib=None) -> frozenset[str]:
         for mod in (lib.library.parent / "corenrn" / "mod2c").glob("*.mod"):
             found.update(m.group(2) for m in _MECH_NAME.finditer(mod.read_text(errors="replace")))
         names = _CORE_MECHS[lib.key] = frozenset(found)
-    return names
-
-
-def _neuron_mechanisms() -> tuple[list[str], list[str]]:
-    """Names of NEURON's density and point (and artificial-cell) mechanisms, remembered
-    while no mechanism is added to the process."""
-    from neuron import h
-
-    types = [h.MechanismType(kind) for kind in (0, 1)]
-    key = tuple(int(mt.count()) for mt in types)
-    names = _NRN_MECHS.get(key)
-    if names is None:
-        lists: list[list[str]] = []
-        for mt in types:
-            kind = []
-            for i in range(int(mt.count())):
-                mt.select(i)
-                ref = h.ref("")
-                mt.selected(ref)
-                kind.append(ref[0])
-            lists.append(kind)
-        names = _NRN_MECHS[key] = (lists[0], lists[1])
     return names

@@ -763,18 +763,15 @@ class ResultsWriter:
 
     def _write_run(self, cid: int, reports: Mapping | None, spikes: Mapping | None) -> None:
         base = f"runs/{cid}"
-        made = False
         for pop, rep in (reports or {}).items():
             if isinstance(rep, StreamedReport):
                 self._copy_streamed(self._f.require_group(f"{base}/report"), pop, rep)
             else:  # one call makes runs/<id>/report/<pop> and whatever is missing above
                 self._write_report(_new_group(self._f, f"{base}/report/{pop}"), rep)
-            made = True
         for pop, sp in (spikes or {}).items():
             self._write_spikes(_new_group(self._f, f"{base}/spikes/{pop}"), sp)
-            made = True
-        if not made and not self._f.id.links.exists(base.encode()):
-            _new_group(self._f, base)
+        if not (reports or spikes) and not self._f.id.links.exists(base.encode()):
+            _new_group(self._f, base)  # a condition with no run data still has its group
 
     def stream_report(
         self,

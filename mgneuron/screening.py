@@ -384,25 +384,14 @@ def screened_mechanisms() -> list[str]:
     """
     from neuron import h
 
-    from mgneuron.mechanisms import require
+    from mgneuron.mechanisms import mechanism_names, require
 
     require()
-    types = [h.MechanismType(kind) for kind in (0, 1)]
-    # Mechanisms are only ever added to a process (nrn_load_dll), never removed, so the
-    # numbers of density and point mechanisms identify the set; the bath sets the salt
-    # before every condition, and scanning all mechanisms each time cost ~0.6 ms.
-    key = tuple(int(mt.count()) for mt in types)
+    density, point = mechanism_names()
+    key = (len(density), len(point))  # the set of mechanisms (see mechanism_names)
     if _SCREENED.get("key") != key:
-        names = set()
-        for mt in types:
-            for i in range(int(mt.count())):
-                mt.select(i)
-                ref = h.ref("")
-                mt.selected(ref)
-                name = ref[0]
-                if hasattr(h, f"{_EPOCH}_{name}"):
-                    names.add(name)
-        _SCREENED.update(key=key, names=sorted(names))
+        names = sorted(n for n in density + point if hasattr(h, f"{_EPOCH}_{n}"))
+        _SCREENED.update(key=key, names=names)
     return list(_SCREENED["names"])
 
 

@@ -288,7 +288,7 @@ def run(
             # Variable step: continuerun's steps, taken from Python (psolve in pieces would
             # stop CVode at every piece boundary and change its steps).
             h.finitialize(settings.v_init)
-            cvode = h.CVode()
+            cvode = _cvode()
             for t, fn in todo:
                 cvode.event(t, fn)
             _cvode_steps(cvode, settings.tstop)
@@ -300,7 +300,7 @@ def run(
             pc.set_maxstep(10)
             h.stoprun = 0
             h.finitialize(settings.v_init)
-            cvode = h.CVode()
+            cvode = _cvode()
             for t, fn in todo:
                 cvode.event(t, fn)
             if distributed:
@@ -427,7 +427,7 @@ def _run_coreneuron(settings: RunSettings, todo) -> None:
 
     _prepare_coreneuron()
     pc = h.ParallelContext()
-    h.CVode().cache_efficient(1)
+    _cvode().cache_efficient(1)
     coreneuron.enable = True
     coreneuron.verbose = 0
     lockstep = _distributed()
