@@ -88,7 +88,8 @@ def main(argv=None) -> int:
 
     from neuron import h
 
-    from mgneuron.morphology import _ensure_import3d, validate_morphology
+    from mgneuron.morphology import validate_morphology
+    from mgneuron.morphology.loader import _ensure_import3d
 
     _ensure_import3d()  # load import3d.hoc once, outside the timings
     # Warm-up: one run each (file cache, first-use costs).

@@ -63,8 +63,8 @@ On a reconstructed cell
     cell's axon (hillock + initial segment, with their membrane) and replaces the rest by
     a myelinated axon; :func:`fiber_diameter_for_axon` picks the fibre whose axon is as
     thick as the kept initial segment. Protocols expose it as
-    ``--myelinated-axon DIAMETER[:PRESET[,key=value...]]`` (:func:`myelinated_axon_param`
-    or :func:`add_myelinated_axon_argument`, then :func:`apply_myelinated_axon`). The
+    ``--myelinated-axon DIAMETER[:PRESET[,key=value...]]`` (the parameter
+    :func:`mgneuron.runner.groups.myelinated_axon_param`, then :func:`apply_myelinated_axon`). The
     cell and the axon rest at different potentials (-70 / -80 mV): initialise each
     segment at its own (set ``seg.v`` and call ``h.finitialize()`` with no argument).
 
@@ -106,8 +106,6 @@ __all__ = [
     "attach_myelinated_axon",
     "myelinate_cell",
     "parse_myelinated_axon",
-    "add_myelinated_axon_argument",
-    "myelinated_axon_param",
     "apply_myelinated_axon",
     "ConductionTrace",
     "run_conduction",
@@ -1121,24 +1119,6 @@ def parse_myelinated_axon(text: str | None) -> tuple[MyelinatedAxonSpec, dict] |
     attach = {"keep_um": float(options.pop("keep_um", 25.0))}
     spec = MyelinatedAxonSpec.from_preset(diameter, n_nodes - 1, preset, **options)
     return spec, attach
-
-
-def add_myelinated_axon_argument(parser) -> None:
-    """Add ``--myelinated-axon DIAMETER[:PRESET]`` to an argparse parser (default none)."""
-    parser.add_argument(
-        "--myelinated-axon", dest="myelinated_axon", default=None,
-        metavar="DIAMETER[:PRESET]", help=AXON_OPTION_HELP,
-    )  # fmt: skip
-
-
-def myelinated_axon_param():
-    """The same option as a runner :class:`~mgneuron.protocol.Param` (``myelinated_axon``)."""
-    from mgneuron.protocol import Param
-
-    return Param(
-        "myelinated_axon", "", "", AXON_OPTION_HELP, str, flag="--myelinated-axon",
-        aliases=("axon",),
-    )  # fmt: skip
 
 
 def apply_myelinated_axon(cell_or_soma, option: str | MyelinatedAxonSpec | None, **attach):

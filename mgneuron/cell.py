@@ -4,14 +4,11 @@
 :meth:`CellSpec.build` makes a :class:`Cell` in NEURON. A built cell owns its sections:
 :meth:`Cell.delete` (or dropping it) removes them, so each condition starts clean.
 
-Protocols take ``--morphology PATH`` and ``--biophysics NAME_OR_FILE`` through
-:func:`add_cell_arguments` and :func:`cell_spec_from_args`::
+Protocols take ``--morphology PATH`` and ``--biophysics NAME_OR_FILE`` through the
+parameter group :func:`mgneuron.runner.groups.cell_params`::
 
-    parser = argparse.ArgumentParser()
-    add_cell_arguments(parser)
-    args = parser.parse_args()
-    spec = cell_spec_from_args(args)          # describe
-    cell = spec.build(environment)            # build (per condition)
+    spec = cell_spec(morphology="l5_pyramid_stylized")   # describe
+    cell = spec.build(environment)                         # build (per condition)
     syn_sites = cell.segments("apical:200-300um:n=10:seed=1")
 
 The default morphology is the stylized layer-5 pyramidal cell shipped with mgneuron and the
@@ -20,14 +17,15 @@ default biophysics the ``pyramidal`` set (Mainen & Sejnowski 1996).
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mgneuron.biophysics import Biophysics, apply_biophysics, get_biophysics
+from mgneuron.bath import apply_bath
+from mgneuron.biophysics import Biophysics, get_biophysics
 from mgneuron.errors import MorphologyError
 from mgneuron.locations import Location, parse_location
+from mgneuron.membrane import apply_biophysics
 from mgneuron.morphology import (
     DiscretizationReport,
     DLambda,
@@ -41,10 +39,6 @@ __all__ = [
     "CellSpec",
     "Cell",
     "cell_spec",
-    "add_cell_arguments",
-    "cell_spec_from_args",
-    "cell_params",
-    "cell_spec_from_params",
     "build_cell",
     "add_axon_stub",
     "DEFAULT_BIOPHYSICS",
@@ -122,115 +116,6 @@ def cell_spec(
     return CellSpec(morphology, bio, DLambda(d_lambda, d_lambda_freq_hz))
 
 
-def add_cell_arguments(
-    parser: argparse.ArgumentParser,
-    default_morphology: str | None = None,
-    default_biophysics: str = DEFAULT_BIOPHYSICS,
-) -> argparse.ArgumentParser:
-    """Add ``--morphology``, ``--biophysics``, ``--d-lambda``, ``--d-lambda-freq``.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-    default_morphology : str, optional
-        Default morphology (a path or shipped name); None = the stylized L5 pyramid.
-    default_biophysics : str
-        Default biophysics set name or JSON file.
-    """
-    group = parser.add_argument_group("cell")
-    group.add_argument(
-        "--morphology",
-        metavar="PATH",
-        default=default_morphology,
-        help="SWC or Neurolucida .asc file, or the name of a shipped morphology "
-        "(default: the stylized layer-5 pyramidal cell)",
-    )
-    group.add_argument(
-        "--biophysics",
-        metavar="NAME_OR_FILE",
-        default=default_biophysics,
-        help="biophysics set: 'pyramidal' (Mainen & Sejnowski 1996), 'passive', or a JSON "
-        f"file (default: {default_biophysics})",
-    )
-    group.add_argument(
-        "--d-lambda",
-        type=float,
-        default=0.1,
-        metavar="FRACTION",
-        help="largest segment as a fraction of the AC length constant (default 0.1)",
-    )
-    group.add_argument(
-        "--d-lambda-freq",
-        type=float,
-        default=100.0,
-        metavar="HZ",
-        help="frequency of the AC length constant (Hz, default 100)",
-    )
-    return parser
-
-
-def cell_spec_from_args(args: argparse.Namespace) -> CellSpec:
-    """The CellSpec named by the arguments that :func:`add_cell_arguments` added."""
-    return cell_spec(
-        morphology=getattr(args, "morphology", None),
-        biophysics=getattr(args, "biophysics", None),
-        d_lambda=getattr(args, "d_lambda", 0.1),
-        d_lambda_freq_hz=getattr(args, "d_lambda_freq", 100.0),
-    )
-
-
-def cell_params(
-    default_morphology: str = "l5_pyramid_stylized",
-    default_biophysics: str = DEFAULT_BIOPHYSICS,
-) -> tuple:
-    """Protocol parameters (:class:`mgneuron.protocol.Param`) that choose the cell.
-
-    ``--morphology PATH``, ``--biophysics NAME_OR_FILE``, ``--d-lambda FRACTION`` and
-    ``--d-lambda-freq HZ``; add them to a protocol's ``params`` and build the cell with
-    :func:`cell_spec_from_params`.
-    """
-    from mgneuron.protocol import Param
-
-    return (
-        Param(
-            "morphology",
-            default_morphology,
-            "",
-            "SWC or Neurolucida .asc file, or a shipped morphology name",
-            str,
-        ),
-        Param(
-            "biophysics",
-            default_biophysics,
-            "",
-            "biophysics set (pyramidal, passive) or a JSON file",
-            str,
-        ),
-        Param(
-            "d_lambda", 0.1, "", "largest segment as a fraction of lambda_f", float, minimum=1e-6
-        ),
-        Param(
-            "d_lambda_freq_hz",
-            100.0,
-            "Hz",
-            "frequency of lambda_f",
-            float,
-            flag="--d-lambda-freq",
-            minimum=1e-6,
-        ),
-    )
-
-
-def cell_spec_from_params(p) -> CellSpec:
-    """The CellSpec named by a protocol's parameters (see :func:`cell_params`)."""
-    return cell_spec(
-        morphology=p.get("morphology"),
-        biophysics=p.get("biophysics"),
-        d_lambda=p.get("d_lambda", 0.1),
-        d_lambda_freq_hz=p.get("d_lambda_freq_hz", 100.0),
-    )
-
-
 class Cell:
     """A built cell. Owns its morphology's sections.
 
@@ -295,7 +180,7 @@ class Cell:
 
     def apply_environment(self, environment) -> int:
         """Set the bath in every segment of this cell; returns segments with an mg ion."""
-        return environment.apply(self.sections)
+        return apply_bath(environment, self.sections)
 
     def delete(self) -> None:
         """Remove the cell's sections from NEURON."""

@@ -1,4 +1,8 @@
-"""The ``mgneuron`` command: compile | run | sweep | info | plot | morph | report | protocols."""
+"""The ``mgneuron`` command and every protocol's command line.
+
+``mgneuron compile | run | sweep | info | plot | morph | report | protocols``; a protocol
+script's ``main`` is :func:`protocol_main`, the same path as ``mgneuron run NAME``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-__all__ = ["main"]
+from mgneuron.errors import MgNeuronError, ProtocolError
+from mgneuron.results import read_attrs
+from mgneuron.runner import Protocol, get_protocol, list_protocols, run
+
+__all__ = ["main", "protocol_main", "build_parser", "args_to_kwargs"]
 
 
 def _cmd_compile(args) -> int:
@@ -20,8 +29,6 @@ def _cmd_compile(args) -> int:
 
 
 def _cmd_protocols(args) -> int:
-    from mgneuron.protocol import get_protocol, list_protocols
-
     for name in list_protocols():
         print(f"{name:20s} {get_protocol(name).title}")
     return 0
@@ -49,32 +56,52 @@ def _sweep_to_run(argv: Sequence[str]) -> list[str]:
     return [argv[0], *rest, *(["--sweep", *grid] if grid else [])]
 
 
-def _cmd_run(argv: Sequence[str]) -> int:
-    """``mgneuron run NAME ...``: the protocol's own options follow its name."""
-    from mgneuron.errors import MgNeuronError
-    from mgneuron.protocol import args_to_kwargs, build_parser, get_protocol, list_protocols
+def protocol_main(cls: type[Protocol] | str, argv: Sequence[str] | None = None) -> int:
+    """Run a protocol from its command line: ``python protocols/<name>.py [options]``.
 
-    if not argv or argv[0] in ("-h", "--help"):
-        print("usage: mgneuron run PROTOCOL [options]   (mgneuron run PROTOCOL --help)")
-        print("protocols: " + ", ".join(list_protocols()))
-        return 0 if argv else 2
+    The same path as ``mgneuron run NAME [options]``: build the parser from the
+    protocol's parameters, run the sweep, print where the file went (and the figures
+    with ``--plot``).
+
+    Parameters
+    ----------
+    cls : Protocol subclass or str
+        The protocol (a script passes its own class).
+    argv : sequence of str, optional
+        The options (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 2 on an error (printed without a traceback).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        cls = get_protocol(argv[0])
+        # The class from the installed package, not from __main__, so worker processes
+        # can unpickle it.
+        cls = get_protocol(cls.name if isinstance(cls, type) else cls)
     except MgNeuronError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        if isinstance(cls, str):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    prog = f"{cls.name}.py" if sys.argv and sys.argv[0].endswith(".py") else None
     parser = build_parser(
-        cls, argparse.ArgumentParser(prog=f"mgneuron run {cls.name}", description=cls.title)
+        cls,
+        argparse.ArgumentParser(
+            prog=prog or f"mgneuron run {cls.name}",
+            description=f"{cls.title}\n\n{cls.__doc__ or ''}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        ),
     )
-    _add_run_extras(parser)
-    args = parser.parse_args(argv[1:])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
     try:
         overrides, sweep = args_to_kwargs(cls, args)
-        path = _dispatch_run(cls, args, overrides, sweep)
+        path = run_from_args(cls, args, overrides, sweep)
     except MgNeuronError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if path is None:  # an MPI worker rank: rank 0 reports
+    if path is None:  # an MPI rank other than 0: rank 0 reports
         return 0
     print(f"wrote {path}")
     if args.plot:
@@ -83,39 +110,120 @@ def _cmd_run(argv: Sequence[str]) -> int:
     return 0
 
 
-def _add_run_extras(parser: argparse.ArgumentParser) -> None:
-    """Options handled by the parallel module when it is present (MPI, CoreNEURON)."""
-    try:
-        from mgneuron import parallel
-    except ImportError:
-        return
-    parallel.add_arguments(parser)
+def _cmd_run(argv: Sequence[str]) -> int:
+    """``mgneuron run NAME ...``: the protocol's own options follow its name."""
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: mgneuron run PROTOCOL [options]   (mgneuron run PROTOCOL --help)")
+        print("protocols: " + ", ".join(list_protocols()))
+        return 0 if argv else 2
+    return protocol_main(argv[0], argv[1:])
 
 
-def _dispatch_run(cls, args, overrides, sweep):
-    from mgneuron.protocol import run_protocol
+# -- a protocol's command line ----------------------------------------------------------
 
-    try:
-        from mgneuron import parallel
-    except ImportError:
-        parallel = None
-    if parallel is not None:
-        return parallel.run_from_args(cls, args, overrides, sweep)
-    return run_protocol(
+
+def _split_list(text: str) -> list[str]:
+    return [x for x in (s.strip() for s in text.split(",")) if x != ""]
+
+
+def build_parser(cls: type[Protocol], parser: argparse.ArgumentParser | None = None):
+    """Build (or extend) an argument parser from a protocol's parameters."""
+    if parser is None:
+        parser = argparse.ArgumentParser(
+            prog=f"{cls.name}.py",
+            description=f"{cls.title}\n\n{cls.__doc__ or ''}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    for p in cls.all_params():
+        unit = f" ({p.unit})" if p.unit else ""
+        if p.grid:
+            default = ",".join(map(str, p.default))
+            text = f"{p.help}{unit}; comma-separated list [default: {default}]"
+        else:
+            text = f"{p.help}{unit} [default: {p.default}]"
+        # argparse expands %-formats in help texts: keep literal percent signs
+        text = text.replace("%", "%%")
+        parser.add_argument(p.cli_flag, dest=p.name, default=None, metavar="VALUE", help=text)
+    parser.add_argument("--out", default=None, help="output HDF5 file [results/<name>.h5]")
+    parser.add_argument(
+        "--sweep",
+        nargs="+",
+        default=None,
+        metavar="NAME=V1,V2",
+        help="sweep parameters, e.g. --sweep mg=0,0.5,1 ca=1,2,3",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="local worker processes")
+    parser.add_argument("--resume", action="store_true", help="finish an interrupted run")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--plot", action="store_true", help="also write the figure(s)")
+    return parser
+
+
+def args_to_kwargs(cls: type[Protocol], args: argparse.Namespace) -> tuple[dict, dict]:
+    """Turn parsed arguments into (overrides, sweep) for :func:`mgneuron.runner.run`."""
+    overrides: dict[str, Any] = {}
+    for p in cls.all_params():
+        raw = getattr(args, p.name, None)
+        if raw is None:
+            continue
+        overrides[p.name] = _split_list(raw) if p.grid else raw
+    sweep: dict[str, Any] = {}
+    for item in args.sweep or []:
+        if "=" not in item:
+            raise ProtocolError(f"--sweep expects NAME=V1,V2,..., got {item!r}")
+        key, vals = item.split("=", 1)
+        sweep[cls.param(key.strip()).name] = _split_list(vals)
+    return overrides, sweep
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--mpi`` and ``--coreneuron`` to a protocol's parser (``--workers``,
+    ``--resume``, ``--quiet`` and ``--sweep`` come with every protocol)."""
+    parser.add_argument(
+        "--mpi",
+        action="store_true",
+        help="run under MPI through NEURON's ParallelContext: "
+        "mpiexec -n N mgneuron run PROTOCOL --mpi (needs the mpi extra)",
+    )
+    parser.add_argument(
+        "--coreneuron",
+        action="store_true",
+        help="simulate with CoreNEURON (builds the CoreNEURON mechanisms on first use)",
+    )
+
+
+def run_from_args(cls, args: argparse.Namespace, overrides: dict, sweep: dict) -> Path | None:
+    """Run a protocol from parsed command-line arguments (``mgneuron run`` and scripts).
+
+    Returns the output path on rank 0 (or without MPI) and None on other MPI ranks.
+    """
+    path = run(
         cls,
         args.out,
         sweep=sweep,
-        workers=args.workers,
-        resume=args.resume,
-        quiet=args.quiet,
+        workers=getattr(args, "workers", 1) or 1,
+        mpi=getattr(args, "mpi", False),
+        coreneuron=getattr(args, "coreneuron", False),
+        resume=getattr(args, "resume", False),
+        quiet=getattr(args, "quiet", False),
         **overrides,
     )
+    if path is not None:
+        attrs = read_attrs(path)
+        n_failed, n = int(attrs.get("n_failed", 0)), int(attrs.get("n_conditions", 0))
+        if n_failed:
+            print(
+                f"warning: {n_failed} of {n} conditions failed; their errors are in the "
+                f"conditions table (mgneuron info {path})",
+                file=sys.stderr,
+            )
+    return path
 
 
 def _cmd_info(args) -> int:
     import pandas as pd
 
-    from mgneuron.results import read_attrs, read_conditions, read_features
+    from mgneuron.results import read_conditions, read_features
 
     attrs = read_attrs(args.file, allow_partial=True)
     for k in sorted(attrs):
@@ -132,9 +240,6 @@ def _cmd_info(args) -> int:
 
 
 def _cmd_plot(args) -> int:
-    from mgneuron.protocol import get_protocol
-    from mgneuron.results import read_attrs
-
     protocol = read_attrs(args.file)["protocol"]
     out_dir = Path(args.out) if args.out else Path(args.file).parent
     figs = get_protocol(protocol)().plot(args.file, out_dir)
@@ -144,7 +249,7 @@ def _cmd_plot(args) -> int:
 
 
 def _cmd_morph(args) -> int:
-    from mgneuron.morphology import morph_command
+    from mgneuron.plots.morphology import morph_command
 
     print(morph_command(args.file, args.png))
     return 0
@@ -158,8 +263,6 @@ def _cmd_report(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mgneuron`` console script."""
-    from mgneuron.errors import MgNeuronError
-
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "run":
         return _cmd_run(argv[1:])

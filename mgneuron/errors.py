@@ -7,6 +7,7 @@ can catch the package's errors without catching NEURON's or Python's own.
 from __future__ import annotations
 
 __all__ = [
+    "UnknownParameterError",
     "MgNeuronError",
     "MechanismError",
     "MechanismBuildError",
@@ -49,6 +50,10 @@ EnvironmentError_ = BathError
 
 class ProtocolError(MgNeuronError, ValueError):
     """A protocol name, parameter or value is unknown or invalid."""
+
+
+class UnknownParameterError(ProtocolError, AttributeError):
+    """A protocol read or declared a parameter name that it does not have."""
 
 
 class ResultsError(MgNeuronError):

@@ -337,12 +337,48 @@ def load(
         raise MechanismError(f"NEURON could not load {lib.library}")
     h.load_file("stdrun.hoc")
     _LOADED = lib
+    _GLOBAL_DEFAULTS.clear()
+    _GLOBAL_DEFAULTS.update(mechanism_globals())
     return lib
 
 
 def require() -> MechanismLibrary:
     """Load the mechanisms if needed; the one call model builders make before using them."""
     return _LOADED if _LOADED is not None else load()
+
+
+# The scalar GLOBALs of every mechanism right after the library was loaded (see load).
+_GLOBAL_DEFAULTS: dict[str, float] = {}
+
+
+def mechanism_globals() -> dict[str, float]:
+    """Every scalar GLOBAL variable of every mechanism in this process, by its hoc name.
+
+    Ion defaults (``mgo0_mg_ion`` ...), the screening parameters of the Na/K channels
+    (``screening_sigma_NaT`` ...) and any other NMODL GLOBAL: what a condition could
+    change and the next one would inherit. The screening models' ``screening_epoch_*``
+    counters are left out: they only ever grow.
+    """
+    from neuron import h
+
+    density, point = mechanism_names()
+    name = h.ref("")
+    out: dict[str, float] = {}
+    for mech in density + point:
+        ms = h.MechanismStandard(mech, -1)
+        for i in range(int(ms.count())):
+            if int(ms.name(name, i)) == 1 and "_epoch_" not in name[0]:
+                out[name[0]] = float(getattr(h, name[0]))
+    return out
+
+
+def global_defaults() -> dict[str, float]:
+    """The mechanism GLOBALs as they were when :func:`load` loaded the library.
+
+    :func:`mgneuron.engine.reset` puts them back before every condition. Empty before
+    the library is loaded.
+    """
+    return dict(_GLOBAL_DEFAULTS)
 
 
 # mechanism_names() memo: (n density, n point mechanisms) -> their names

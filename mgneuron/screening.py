@@ -77,12 +77,11 @@ from psi0 = 0, so the result does not depend on history) costs 0.2-0.3 us.
 from __future__ import annotations
 
 import math
-import warnings
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from mgneuron.errors import BathError, MechanismError
+from mgneuron.errors import BathError
 
 __all__ = [
     "MODELS",
@@ -90,10 +89,9 @@ __all__ = [
     "ScreeningParams",
     "surface_potential_mV",
     "shift_mV",
-    "screened_mechanisms",
-    "configure",
-    "current",
-    "set_monovalent",
+    "NMODL_GLOBALS",
+    "NMODL_EPOCH",
+    "check_salt",
 ]
 
 #: Model names and the integer code of ``screening_model`` in surface_charge.inc.
@@ -112,7 +110,7 @@ _E_PER_NM2 = 1.602176634e-19 / 1e-18  # C/m2 of one elementary charge per nm2
 _KELVIN = 273.15
 
 # field of ScreeningParams -> NMODL GLOBAL (without the _<mechanism> suffix)
-_GLOBALS: dict[str, str] = {
+NMODL_GLOBALS: dict[str, str] = {
     "model": "screening_model",
     "sigma_e_per_nm2": "screening_sigma",
     "monovalent_mM": "screening_monovalent",
@@ -125,9 +123,7 @@ _GLOBALS: dict[str, str] = {
     "ca_mg_potency": "screening_potency",
     "floor_mM": "screening_floor",
 }
-_EPOCH = "screening_epoch"
-# screened_mechanisms() memo: {"key": (n density, n point mechanisms), "names": [...]}
-_SCREENED: dict = {}
+NMODL_EPOCH = "screening_epoch"
 
 
 @dataclass(frozen=True)
@@ -205,7 +201,7 @@ class ScreeningParams:
         return asdict(self)
 
 
-def _check_conc(name: str, value: float) -> float:
+def check_salt(name: str, value: float) -> float:
     value = float(value)
     if not math.isfinite(value) or value < 0:
         raise BathError(f"{name} must be a finite concentration >= 0 mM, got {value}")
@@ -300,12 +296,12 @@ def surface_potential_mV(
     float or numpy.ndarray
         ``psi0`` (mV), negative for a negative surface charge.
     """
-    monovalent_mM = _check_conc("monovalent_mM", monovalent_mM)
+    monovalent_mM = check_salt("monovalent_mM", monovalent_mM)
 
     def one(mg: float, ca: float) -> float:
         return _psi0_scalar(
-            _check_conc("mg_mM", mg),
-            _check_conc("ca_mM", ca),
+            check_salt("mg_mM", mg),
+            check_salt("ca_mM", ca),
             monovalent_mM,
             float(sigma_e_per_nm2),
             float(celsius),
@@ -367,148 +363,3 @@ def shift_mV(
     )
     ref = surface_potential_mV(p.mg_ref_mM, p.ca_ref_mM, **kwargs)
     return surface_potential_mV(mg_mM, ca_mM, **kwargs) - ref
-
-
-# ---------------------------------------------------------------------------------------
-# The NMODL side: GLOBALs of every mechanism that includes surface_charge.inc
-
-
-def screened_mechanisms() -> list[str]:
-    """Names of the loaded mechanisms (density and point) that include surface_charge.inc.
-
-    Returns
-    -------
-    list of str
-        Sorted mechanism names, e.g. ``["screen_probe", ...]``; loads the mechanism
-        library first if needed.
-    """
-    from neuron import h
-
-    from mgneuron.mechanisms import mechanism_names, require
-
-    require()
-    density, point = mechanism_names()
-    key = (len(density), len(point))  # the set of mechanisms (see mechanism_names)
-    if _SCREENED.get("key") != key:
-        names = sorted(n for n in density + point if hasattr(h, f"{_EPOCH}_{n}"))
-        _SCREENED.update(key=key, names=names)
-    return list(_SCREENED["names"])
-
-
-def current() -> ScreeningParams:
-    """Read the screening parameters from the NEURON GLOBALs.
-
-    Returns
-    -------
-    ScreeningParams
-        The values of the first mechanism of :func:`screened_mechanisms`; a warning names
-        the mechanisms whose values differ (set by hand; :func:`configure` aligns them).
-
-    Raises
-    ------
-    MechanismError
-        If no loaded mechanism includes surface_charge.inc.
-    """
-    from neuron import h
-
-    mechs = screened_mechanisms()
-    if not mechs:
-        raise MechanismError("no loaded mechanism includes surface_charge.inc")
-
-    def read(mech: str) -> dict:
-        return {f: getattr(h, f"{g}_{mech}") for f, g in _GLOBALS.items()}
-
-    first = read(mechs[0])
-    differ = [m for m in mechs[1:] if read(m) != first]
-    if differ:
-        warnings.warn(
-            f"screening GLOBALs of {', '.join(differ)} differ from those of {mechs[0]}; "
-            "call mgneuron.screening.configure() to set them all",
-            stacklevel=2,
-        )
-    first["model"] = int(first["model"])
-    return ScreeningParams(**first)
-
-
-def configure(params: ScreeningParams | None = None, **changes: float | str) -> ScreeningParams:
-    """Set the screening model and parameters in every mechanism that includes the file.
-
-    Writes the GLOBALs ``screening_<name>_<mechanism>`` and increments
-    ``screening_epoch_<mechanism>``, so every instance recomputes its cached shift at its
-    next call; no other call is needed.
-
-    Parameters
-    ----------
-    params : ScreeningParams, optional
-        Full parameter set. Default: the values now in NEURON (see :func:`current`), so
-        ``configure(sigma_e_per_nm2=-0.8)`` changes that value only.
-    **changes
-        Fields of :class:`ScreeningParams` to change, e.g. ``model="empirical"``,
-        ``monovalent_mM=150``, ``k_ca_per_M=12, k_mg_per_M=8``.
-
-    Returns
-    -------
-    ScreeningParams
-        The parameters now in force.
-
-    Raises
-    ------
-    BathError
-        For an unknown field or an invalid value.
-    MechanismError
-        If no loaded mechanism includes surface_charge.inc.
-
-    Examples
-    --------
-    >>> from mgneuron import screening
-    >>> screening.configure(model="empirical", slope_mV=25)            # doctest: +SKIP
-    >>> screening.configure(screening.ScreeningParams())               # doctest: +SKIP
-    """
-    from neuron import h
-
-    unknown = set(changes) - {f.name for f in fields(ScreeningParams)}
-    if unknown:
-        raise BathError(
-            f"unknown screening parameter(s) {', '.join(sorted(unknown))}; known: "
-            f"{', '.join(f.name for f in fields(ScreeningParams))}"
-        )
-    mechs = screened_mechanisms()
-    if not mechs:
-        raise MechanismError("no loaded mechanism includes surface_charge.inc")
-    base = params if params is not None else current()
-    new = replace(base, **changes) if changes else base
-    values = new.as_dict()
-    values["model"] = MODELS[new.model]
-    for mech in mechs:
-        for field_name, glob in _GLOBALS.items():
-            setattr(h, f"{glob}_{mech}", values[field_name])
-        setattr(h, f"{_EPOCH}_{mech}", getattr(h, f"{_EPOCH}_{mech}") + 1)
-    return new
-
-
-def set_monovalent(monovalent_mM: float) -> bool:
-    """Set the monovalent salt of the screening model in every mechanism, if it changed.
-
-    Called by :meth:`mgneuron.environment.Environment.apply` with [Na]o + [K]o, because
-    NMODL cannot read the Environment. Other parameters are left as they are.
-
-    Parameters
-    ----------
-    monovalent_mM : float
-        Monovalent 1:1 salt (mM).
-
-    Returns
-    -------
-    bool
-        True if a GLOBAL was changed (and the caches invalidated), False if every
-        mechanism had the value already or none includes surface_charge.inc.
-    """
-    from mgneuron.simulation import get_global, set_globals
-
-    value = _check_conc("monovalent_mM", monovalent_mM)
-    glob = _GLOBALS["monovalent_mM"]
-    stale = [m for m in screened_mechanisms() if get_global(f"{glob}_{m}") != value]
-    for mech in stale:
-        epoch = f"{_EPOCH}_{mech}"
-        set_globals({f"{glob}_{mech}": value, epoch: get_global(epoch) + 1})
-    return bool(stale)

@@ -145,7 +145,7 @@ class EpspMg(Protocol):
         return ConditionResult(features=[features], reports={"cell": report})
 
     def plot(self, path, out_dir):
-        from mgneuron.plots import plot_epsp_mg
+        from mgneuron.plots.epsp_mg import plot_epsp_mg
 
         return [plot_epsp_mg(path, Path(out_dir) / "epsp_mg.png")]
 

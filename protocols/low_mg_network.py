@@ -159,7 +159,7 @@ class LowMgNetwork(Protocol):
         )
 
     def plot(self, path, out_dir):
-        from mgneuron.plots_network import plot_low_mg_network
+        from mgneuron.plots.low_mg_network import plot_low_mg_network
 
         return [plot_low_mg_network(path, Path(out_dir) / "low_mg_network.png")]
 

@@ -22,12 +22,10 @@ import numpy as np
 import pandas as pd
 
 from mgneuron.environment import Environment
+from mgneuron.mgblock import ic50_formula
 from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
 from mgneuron.results import Report
 from mgneuron.simulation import RunSettings, record, run, sample_interval
-
-BLOCK_MODELS = {0: "Jahr-Stevens", 1: "Woodhull", 2: "kinetic"}
-
 
 class NmdaIV(Protocol):
     """NMDA I-V curves at several [Mg]o, for each Mg-block model."""
@@ -174,23 +172,11 @@ class NmdaIV(Protocol):
         return {"ic50": table}
 
     def plot(self, path, out_dir):
-        from mgneuron.plots import plot_nmda_iv
+        from mgneuron.plots.nmda_iv import plot_nmda_iv
 
         return [plot_nmda_iv(path, Path(out_dir) / "nmda_iv.png")]
 
 
-def ic50_formula(model: int, v_mV: float, celsius: float = 34.0) -> float:
-    """Closed-form IC50 (mM) of each block model at the default parameters.
-
-    Jahr & Stevens 1990: 3.57 exp(0.062 V); Woodhull with Spruston et al. 1995:
-    4.1 exp(2 * 0.8 * F V / RT); kinetic (Kampa et al. 2004): 256 exp(0.08 (V - 40)).
-    """
-    if model == 0:
-        return 3.57 * np.exp(0.062 * v_mV)
-    if model == 1:
-        rt_f = 8.314462618 * (celsius + 273.15) / 96485.33212 * 1e3  # mV
-        return 4.1 * np.exp(2 * 0.8 * v_mV / rt_f)
-    return 256.0 * np.exp(0.08 * (v_mV - 40.0))
 
 
 def main(argv=None) -> int:

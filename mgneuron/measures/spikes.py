@@ -1,41 +1,50 @@
-"""Excitability measures: spikes, voltage threshold, rheobase search, firing rates, F-I gain.
+"""Spikes in a trace: threshold crossings, spike times, counts, rates, dV/dt threshold.
 
-Pure functions of recorded arrays (times in ms, potentials in mV, currents in nA) and of
-predicates (for the rheobase search); nothing here touches NEURON, so every function can be
-tested against a closed form and reused on stored traces. Spike detection and the
-bisection itself come from :mod:`mgneuron.analysis` (:func:`~mgneuron.analysis.crossing_times`,
-:func:`~mgneuron.analysis.bisect_boundary`).
-
-Spikes
-    :func:`spike_times`, :func:`count_spikes`, :func:`firing_rate_hz`.
-Voltage threshold
-    :func:`threshold_dvdt`: the membrane potential at which dV/dt rises through a
-    criterion (default 20 mV/ms) on the upstroke of a spike, the "first-derivative"
-    method of Sekerli, Del Negro, Lee & Butera 2004 (IEEE Trans Biomed Eng 51:1665).
-Rheobase
-    :func:`find_rheobase`: the smallest current of a given pulse that evokes a spike,
-    by geometric bracketing around a guess and bisection to a relative tolerance.
-F-I curve
-    :func:`fi_gain`: slope (Hz/nA) of a straight line through the suprathreshold points.
+Pure functions of recorded arrays (times in ms, potentials in mV).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from mgneuron.analysis import bisect_boundary, crossing_times
-
 __all__ = [
+    "crossing_times",
     "spike_times",
     "count_spikes",
     "firing_rate_hz",
     "threshold_dvdt",
-    "find_rheobase",
-    "fi_gain",
 ]
+
+
+def crossing_times(t_ms: np.ndarray, v_mV: np.ndarray, threshold_mV: float = -20.0) -> np.ndarray:
+    """Times of the upward crossings of a threshold, linearly interpolated between samples.
+
+    Parameters
+    ----------
+    t_ms : array (n,)
+        Sample times (ms), increasing.
+    v_mV : array (n,)
+        Potential (mV).
+    threshold_mV : float
+        Level crossed from below (mV).
+
+    Returns
+    -------
+    numpy.ndarray
+        Crossing times (ms), possibly empty.
+    """
+    t = np.asarray(t_ms, dtype=float)
+    v = np.asarray(v_mV, dtype=float)
+    if t.shape != v.shape or t.ndim != 1:
+        raise ValueError(f"t_ms and v_mV must be 1-D of equal length, got {t.shape}, {v.shape}")
+    below = v[:-1] < threshold_mV
+    above = v[1:] >= threshold_mV
+    k = np.nonzero(below & above)[0]
+    frac = (threshold_mV - v[k]) / (v[k + 1] - v[k])
+    return t[k] + frac * (t[k + 1] - t[k])
 
 
 def spike_times(
@@ -153,93 +162,3 @@ def threshold_dvdt(
     s0, s1 = slope[j - 1], slope[j]
     frac = (dvdt_mV_per_ms - s0) / (s1 - s0)
     return float(vm[j - 1] + frac * (vm[j] - vm[j - 1]))
-
-
-def find_rheobase(
-    fires: Callable[[float], bool],
-    guess_nA: float,
-    rel_tol: float = 0.01,
-    factor: float = 1.5,
-    max_nA: float = 1e3,
-    min_nA: float = 1e-6,
-) -> float:
-    """Smallest current (nA) for which ``fires(current)`` holds: bracket, then bisect.
-
-    The bracket grows geometrically by ``factor`` from ``guess_nA`` (up, or down if the
-    guess already fires), so a good guess costs one or two trials; the bisection
-    (:func:`mgneuron.analysis.bisect_boundary`) then narrows it to ``rel_tol`` of the
-    lower end.
-
-    Parameters
-    ----------
-    fires : callable(float) -> bool
-        Monotone predicate: False below the rheobase, True at and above it.
-    guess_nA : float
-        First current tried (> 0).
-    rel_tol : float
-        Width of the final bracket relative to its lower end.
-    factor : float
-        Bracket growth factor (> 1).
-    max_nA, min_nA : float
-        Give up above ``max_nA`` (return NaN) or below ``min_nA`` (return 0: the
-        predicate holds with no current, e.g. a spontaneously firing cell).
-
-    Returns
-    -------
-    float
-        The upper end of the final bracket (a current that fires), NaN or 0 as above.
-    """
-    if not guess_nA > 0:
-        raise ValueError(f"guess_nA must be positive, got {guess_nA}")
-    if not factor > 1:
-        raise ValueError(f"factor must be > 1, got {factor}")
-    seen: dict[float, bool] = {}
-
-    def ask(current: float) -> bool:  # bisect_boundary re-asks its lower end
-        if current not in seen:
-            seen[current] = bool(fires(current))
-        return seen[current]
-
-    x = float(guess_nA)
-    if ask(x):
-        hi = x
-        while True:
-            x /= factor
-            if x < min_nA:
-                return 0.0
-            if not ask(x):
-                lo = x
-                break
-            hi = x
-    else:
-        lo = x
-        while True:
-            x *= factor
-            if x > max_nA:
-                return math.nan
-            if ask(x):
-                hi = x
-                break
-            lo = x
-    return bisect_boundary(ask, lo, hi, abs_tol=rel_tol * lo)
-
-
-def fi_gain(current_nA: Sequence[float], rate_hz: Sequence[float]) -> float:
-    """F-I gain (Hz/nA): least-squares slope through the points with a non-zero rate.
-
-    Parameters
-    ----------
-    current_nA, rate_hz : sequence of float
-        Points of the F-I curve.
-
-    Returns
-    -------
-    float
-        Slope (Hz/nA); NaN with fewer than two firing points.
-    """
-    i = np.asarray(current_nA, dtype=float)
-    f = np.asarray(rate_hz, dtype=float)
-    ok = np.isfinite(i) & np.isfinite(f) & (f > 0)
-    if np.count_nonzero(ok) < 2 or np.ptp(i[ok]) == 0:
-        return math.nan
-    return float(np.polyfit(i[ok], f[ok], 1)[0])

@@ -1,4 +1,4 @@
-"""Figure of the low-Mg network protocol (to be merged into :mod:`mgneuron.plots`).
+"""Figure of the ``low_mg_network`` protocol.
 
 Rasters at 1 mM and at the lowest [Mg]o (at 2 mM Ca where present), and the burst rate and
 synchrony vs [Mg]o, one line per [Ca]o.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mgneuron.plots import figure, save
+from mgneuron.plots.common import figure, save
 from mgneuron.results import read_features, read_parameters, read_spikes
 
 __all__ = ["plot_low_mg_network"]

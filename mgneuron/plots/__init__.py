@@ -1,0 +1,14 @@
+"""Figures (matplotlib, Agg backend, no display needed): one module per protocol.
+
+Every figure function reads a results file through :mod:`mgneuron.results`, labels its
+axes with units, gives [Mg]o a legend, writes a PNG and returns its path. A protocol's
+``plot`` method calls its module here; ``mgneuron plot FILE`` calls that method.
+
+- :mod:`~mgneuron.plots.common`: figure, [Mg]o colours, save
+- one module per protocol figure (``nmda_iv``, ``epsp_mg``, ``low_mg_network`` ...)
+- :mod:`~mgneuron.plots.morphology`: drawing a morphology (``mgneuron morph``)
+"""
+
+from mgneuron.plots.common import figure, mg_colors, save
+
+__all__ = ["figure", "mg_colors", "save"]

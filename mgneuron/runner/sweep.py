@@ -1,0 +1,242 @@
+"""The sweep: conditions -> backend -> one HDF5 file. One entry point, :func:`run`.
+
+:func:`run` resolves the parameters (defaults, overrides, the sweep grid), chooses a
+backend (:mod:`mgneuron.runner.backends`: this process, worker processes, the MPI
+bulletin board, or lockstep for protocols that spread one model over the ranks), writes
+each condition as soon as it is done, records a failing condition with its error and
+goes on, derives the protocol's summary tables and marks the file complete at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from mgneuron._version import __version__
+
+from mgneuron import progress
+from mgneuron.engine import between_pieces, coreneuron_active, use_coreneuron
+from mgneuron.engine.ranks import init_mpi, launched_by_mpiexec
+from mgneuron.errors import MgNeuronError, ProtocolError
+from mgneuron.mechanisms import require
+from mgneuron.results import ResultsWriter
+from mgneuron.runner.backends import (
+    bulletin_board,
+    in_process,
+    lockstep,
+    lockstep_follower,
+    run_workers,
+    serve_ranks,
+)
+from mgneuron.runner.protocol import Protocol, get_protocol
+
+__all__ = ["run"]
+
+
+def run(
+    protocol,
+    out: str | os.PathLike | None = None,
+    *,
+    sweep: Mapping[str, Any] | None = None,
+    workers: int = 1,
+    mpi: bool = False,
+    coreneuron: bool = False,
+    resume: bool = False,
+    quiet: bool = True,
+    command: str | None = None,
+    **overrides: Any,
+) -> Path | None:
+    """Run a protocol over its conditions and write one HDF5 file: the one sweep entry point.
+
+    In this process, in worker processes or under MPI; every way gives the same file.
+
+    Parameters
+    ----------
+    protocol : str or Protocol subclass
+        Protocol name or class.
+    out : path, optional
+        Results file (default ``results/<protocol>.h5``).
+    sweep : dict, optional
+        Parameter name (or alias) -> list of values; conditions are their product.
+    workers : int
+        Local worker processes (ignored with ``mpi``).
+    mpi : bool
+        Run under MPI (start this under ``mpiexec -n N``); every rank calls this function.
+    coreneuron : bool
+        Simulate with CoreNEURON (builds the CoreNEURON flavour of the mechanisms).
+    resume : bool
+        Finish an interrupted sweep from its partial file.
+    quiet : bool
+        No progress bars.
+    command : str, optional
+        Command line stored in the file.
+    **overrides
+        Scalar parameter values (or lists, swept).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The results file on rank 0 (and without MPI); None on the other MPI ranks.
+
+    Examples
+    --------
+    >>> run("nmda_iv", "iv.h5", sweep={"mg": [0, 1, 2]}, workers=2)  # doctest: +SKIP
+    """
+    cls = get_protocol(protocol)
+    if workers < 1:
+        raise ProtocolError(f"workers must be >= 1, got {workers}")
+    if coreneuron:
+        use_coreneuron(True)
+    if mpi:
+        return _run_mpi(cls, out, sweep, resume, quiet, command, overrides)
+    if launched_by_mpiexec():
+        raise ProtocolError(
+            "this process is one of several MPI ranks but --mpi was not given: every rank "
+            "would run the whole sweep and write the same file; add --mpi"
+        )
+    backend = None if workers == 1 else _workers_backend(workers)
+    return _sweep(cls, out, backend, sweep, resume, quiet, command, overrides)
+
+
+def _workers_backend(workers: int) -> Callable:
+    """A backend running conditions in ``workers`` local processes (one condition: here)."""
+
+    def backend(cls, tasks):
+        return run_workers(cls, tasks, workers)
+
+    backend.local_fallback = True  # a single condition is not worth a process
+    return backend
+
+
+def _run_mpi(cls, out, sweep, resume, quiet, command, overrides) -> Path | None:
+    pc = init_mpi()
+    distributed = getattr(cls, "distributed", False)
+    if coreneuron_active() and not distributed and int(pc.nhost_world()) > 1:
+        # Before any build or file: every rank stops here with the same message.
+        raise MgNeuronError(
+            f"--coreneuron with --mpi on {int(pc.nhost_world())} ranks: each rank would "
+            "simulate its own condition in an MPI subworld of one rank, and CoreNEURON "
+            "aborts the whole job on that (assertion 'subworld_size == "
+            "nrn_mpi_numprocs_subworld' in its MPI set-up, NEURON 9.0). Run this sweep "
+            "with --coreneuron --workers N on one machine, or under MPI without "
+            "--coreneuron. (Protocols that spread one model over the ranks, such as "
+            "low_mg_network, do run with --mpi --coreneuron.)"
+        )
+    require()  # every rank loads the same mechanisms
+    args = (sweep, resume, quiet, command, overrides)
+    if distributed:
+        if int(pc.id()) != 0:
+            lockstep_follower(pc, cls)
+            return None
+        try:
+            return _sweep(cls, out, lockstep(pc), *args)
+        finally:
+            pc.py_broadcast(None, 0)
+    pc.subworlds(1)  # each rank simulates alone; the bulletin board spans the ranks
+    pc.runworker()  # ranks > 0 serve tasks here until rank 0 calls pc.done()
+    if int(pc.id_world()) != 0:  # pragma: no cover - NEURON ends workers in runworker
+        return None
+    try:
+        with between_pieces(serve_ranks(pc)):
+            return _sweep(cls, out, bulletin_board(pc), *args)
+    finally:
+        pc.done()
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(dict(values), default=str))
+
+
+def _sweep(
+    cls: type[Protocol],
+    out: str | Path | None,
+    backend: Callable | None,
+    sweep: Mapping[str, Any] | None,
+    resume: bool,
+    quiet: bool,
+    command: str | None,
+    overrides: Mapping[str, Any],
+) -> Path:
+    """Expand the conditions, run them through ``backend`` and write the file.
+
+    ``backend(cls, {condition_id: params})`` yields
+    :func:`~mgneuron.runner.condition.execute_condition` results (default: in this
+    process, with the simulated-time progress bar).
+    """
+    values, swept = cls.resolve(overrides, sweep)
+    conds = cls.conditions(values, swept)
+    out = Path(out) if out is not None else Path("results") / f"{cls.name}.h5"
+    lib = require()
+    stored = {"protocol": cls.name, "values": values, "swept": swept}
+    writer = ResultsWriter(
+        out,
+        cls.name,
+        _jsonable(stored),
+        seed=values.get("seed", 0),
+        command=command if command is not None else shlex.join(sys.argv),
+        resume=resume,
+        provenance={"mgneuron_version": __version__, "mechanisms_hash": lib.key},
+    )
+
+    # Reports streamed during a run go to temporary files beside the output (a folder
+    # every worker process and MPI rank can reach), from which the writer copies them.
+    old_stream_dir = os.environ.get("MGNEURON_STREAM_DIR")
+    os.environ["MGNEURON_STREAM_DIR"] = str(out.resolve().parent)
+    try:
+        done = writer.completed_ids()
+        todo = [i for i in range(len(conds)) if i not in done]
+        scalar = {k: v for k, v in values.items() if k not in swept}
+        tasks = {i: {**scalar, **conds[i]} for i in todo}
+        bar = progress.condition_bar(len(conds), len(done), cls.name, quiet)
+        here = backend is None or len(tasks) < 2 and getattr(backend, "local_fallback", False)
+        results = in_process(cls, tasks) if here else backend(cls, tasks)
+        # Simulated-time bar: only for conditions simulated in this process.
+        with progress.simulated_time(here and not quiet):
+            for cid, result, error, run_s in results:
+                writer.write_condition(
+                    cid,
+                    conds[cid],
+                    features=result.features if result else (),
+                    reports=result.reports if result else None,
+                    spikes=result.spikes if result else None,
+                    error=error,
+                    run_s=run_s,
+                )
+                if bar is not None:
+                    bar.update(1)
+        if bar is not None:
+            bar.close()
+        if cls.summarize is not Protocol.summarize:  # only then gather all the features
+            import pandas as pd
+
+            feats = writer.columns("features")
+            if feats and len(feats["condition_id"]):
+                # Rows of finished conditions, with the conditions' columns they lack (an
+                # inner merge on condition_id), in numpy: a fifth of DataFrame.merge.
+                conds_cols = writer.columns("conditions")
+                ids = conds_cols["condition_id"]
+                keep = np.isin(feats["condition_id"], ids[conds_cols["status"] == "ok"])
+                feats = {k: v[keep] for k, v in feats.items()}
+                order = np.argsort(ids, kind="stable")
+                row = order[np.searchsorted(ids, feats["condition_id"], sorter=order)]
+                feats.update({k: v[row] for k, v in conds_cols.items() if k not in feats})
+            feats = pd.DataFrame(feats, columns=list(feats))
+            for name, table in cls().summarize(feats, values).items():
+                writer.write_table(name, table)
+        writer.set_attr("n_conditions", len(conds))
+        writer.set_attr("n_failed", writer.n_failed)
+    except BaseException:
+        writer.close()
+        raise
+    finally:
+        if old_stream_dir is None:
+            os.environ.pop("MGNEURON_STREAM_DIR", None)
+        else:
+            os.environ["MGNEURON_STREAM_DIR"] = old_stream_dir
+    return writer.finish()
