@@ -3,7 +3,7 @@
 Both are tqdm bars on stderr, shown only when stderr is a terminal and the run is not
 ``--quiet``; in a pipe, a log file or a batch job nothing is printed. The simulated-time
 bar advances through callbacks at fixed simulated times (``CVode.event`` with NEURON,
-``psolve`` segments with CoreNEURON, see :func:`mgneuron.simulation.run`); it is only
+``psolve`` segments with CoreNEURON, see :func:`mgneuron.engine.run`); it is only
 drawn once a run has lasted ``delay_s`` of wall time, so short conditions do not flicker.
 It is enabled by the runner for conditions run in its own process (worker processes and
 MPI ranks have no terminal).
@@ -74,7 +74,7 @@ def simulated_time(
     Parameters
     ----------
     enabled : bool
-        Draw a bar over simulated time for every :func:`mgneuron.simulation.run`.
+        Draw a bar over simulated time for every :func:`mgneuron.engine.run`.
     ticks : int, optional
         Updates per run (callbacks at ``tstop / ticks`` intervals); default 100 or the
         value of an enclosing block.

@@ -32,7 +32,7 @@ import pandas as pd
 
 from mgneuron.environment import PRESETS
 from mgneuron.errors import MgNeuronError, ProtocolError
-from mgneuron.protocol import get_protocol, list_protocols, run_protocol
+from mgneuron.runner import get_protocol, list_protocols, run
 from mgneuron.results import read_attrs, read_features, read_parameters
 
 __all__ = [
@@ -228,7 +228,7 @@ def run_steps(
         path = out_dir / f"{step.protocol}.h5"
         log(f"[report] {step.protocol}: running ...")
         start = time.perf_counter()
-        run_protocol(
+        run(
             step.protocol,
             path,
             workers=workers,

@@ -27,7 +27,7 @@ def find_rheobase(
 
     The bracket grows geometrically by ``factor`` from ``guess_nA`` (up, or down if the
     guess already fires), so a good guess costs one or two trials; the bisection
-    (:func:`mgneuron.analysis.bisect_boundary`) then narrows it to ``rel_tol`` of the
+    (:func:`mgneuron.measures.bisect_boundary`) then narrows it to ``rel_tol`` of the
     lower end.
 
     Parameters

@@ -36,10 +36,10 @@ import warnings
 import numpy as np
 
 from mgneuron.errors import MorphologyError
-from mgneuron.morphology.validation import (
-    _MAX_COORD_UM,
-    _MAX_RADIUS_UM,
-    _NONFINITE,
+from mgneuron.morphology.report import (
+    MAX_COORD_UM,
+    MAX_RADIUS_UM,
+    NONFINITE,
     ValidationReport,
 )
 
@@ -179,10 +179,10 @@ class _FastAscTokens:
 
     def finish(self) -> None:
         c = self.coords
-        if not np.all(np.isfinite(c)) or np.abs(c[:, :3]).max(initial=0) > _MAX_COORD_UM:
+        if not np.all(np.isfinite(c)) or np.abs(c[:, :3]).max(initial=0) > MAX_COORD_UM:
             raise _Fallback
         d = c[self._tree, 3]
-        if d.size and (d.min() <= 0 or d.max() > 2 * _MAX_RADIUS_UM):
+        if d.size and (d.min() <= 0 or d.max() > 2 * MAX_RADIUS_UM):
             raise _Fallback
 
 
@@ -265,7 +265,7 @@ class _SlowAscTokens:
             for kind, val in items:
                 if kind == "N":
                     raw.append(val)
-                elif kind == "L" and _NONFINITE.match(val):
+                elif kind == "L" and NONFINITE.match(val):
                     raise self.error(
                         f"non-finite value {val!r} in a point; coordinates and diameters "
                         "must be finite numbers",
@@ -282,9 +282,9 @@ class _SlowAscTokens:
         x, y, z, d = (float(v) for v in raw)
         if not all(math.isfinite(v) for v in (x, y, z, d)):
             raise self.error("non-finite value in a point (the number overflows)", i)
-        if max(abs(x), abs(y), abs(z)) > _MAX_COORD_UM:
-            raise self.error(f"implausible coordinate (beyond +-{_MAX_COORD_UM:g} um)", i)
-        if tree and not (0 < d <= 2 * _MAX_RADIUS_UM):
+        if max(abs(x), abs(y), abs(z)) > MAX_COORD_UM:
+            raise self.error(f"implausible coordinate (beyond +-{MAX_COORD_UM:g} um)", i)
+        if tree and not (0 < d <= 2 * MAX_RADIUS_UM):
             raise self.error(
                 f"diameter must be > 0 um, got {raw[3]} (zero or negative diameters give "
                 "zero-area or invalid cables; fix the reconstruction)",
@@ -326,7 +326,7 @@ def _is_point_start(toks, i: int) -> bool:
     if k[i] == "P":
         return True
     return k[i] == "(" and (
-        k[i + 1] == "N" or (k[i + 1] == "L" and bool(_NONFINITE.match(toks.values[i + 1])))
+        k[i + 1] == "N" or (k[i + 1] == "L" and bool(NONFINITE.match(toks.values[i + 1])))
     )
 
 
@@ -401,7 +401,7 @@ def _parse_asc(toks, path: str) -> ValidationReport:
                 raise toks.error("'(set' must be followed by a name in quotes", i + 1)
             set_depth += 1
             i += 3
-        elif nk == "L" and not _NONFINITE.match(values[i + 1]):
+        elif nk == "L" and not NONFINITE.match(values[i + 1]):
             # a top-level marker or property, e.g. (ImageCoords ...)
             i = _asc_marker_or_property(toks, i)
         elif nk in ("(", "P"):
@@ -492,7 +492,7 @@ def _asc_property(toks, j: int) -> int:
                 ):
                     raise toks.error("RGB must be followed by (red, green, blue)", k)
                 k += 6
-            elif _starts_with_keyword(values[k]) or _NONFINITE.match(values[k]):
+            elif _starts_with_keyword(values[k]) or NONFINITE.match(values[k]):
                 raise toks.error(f"unexpected {values[k]!r} in a property", k)
             else:
                 k += 1
@@ -656,7 +656,7 @@ def _asc_tree(toks, i: int):
             branch_points = 1  # the enclosing branch had points before its split
             state = "ended"
         elif k == "L":  # an end label: Normal, Incomplete, Generated, Low, High, Midpoint...
-            if _NONFINITE.match(values[j]):
+            if NONFINITE.match(values[j]):
                 raise toks.error(f"non-finite value {values[j]!r} outside a point", j)
             _check_label(toks, j)
             if state == "ended" or branch_points == 0:

@@ -42,67 +42,23 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from mgneuron.errors import MorphologyError
+from mgneuron.morphology.neurolucida import _validate_asc
+from mgneuron.morphology.report import (
+    MAX_COORD_UM,
+    MAX_RADIUS_UM,
+    MAX_TYPE_CODE,
+    NONFINITE,
+    ValidationReport,
+)
 
 __all__ = ["ValidationReport", "validate_morphology"]
 
 _SWC_REGION = {1: "soma", 2: "axon", 3: "basal", 4: "apical"}
-
-# Plausibility bounds: beyond them a file is corrupt, and NEURON would overflow or allocate
-# absurd amounts of memory (Import3d indexes SWC samples by id).
-_MAX_COORD_UM = 1e6
-_MAX_RADIUS_UM = 1e4
-_MAX_TYPE_CODE = 1000  # Import3d allocates one slot per code between the extremes
-
-_NONFINITE = re.compile(r"[+-]?(nan|inf|infinity)\Z", re.IGNORECASE)
-
-
-@dataclass
-class ValidationReport:
-    """What validation found in a morphology file (no NEURON objects).
-
-    Attributes
-    ----------
-    path : str
-        The file.
-    format : str
-        ``"swc"`` or ``"asc"``.
-    n_points : int
-        Samples (SWC) or 3-D points on trees and soma contours (ASC; markers and spines not
-        counted).
-    soma : str
-        ``"point"`` (one SWC point), ``"three-point"``, ``"points"`` (a stack of SWC
-        points), ``"contour"``, ``"contour-stack"``, ``"zero-size"`` or ``"none"``.
-    type_counts : dict
-        Points per SWC type code (ASC: per tree type, 0 for untagged trees).
-    warnings : list of str
-        Warnings (unknown types, missing soma...), also issued at load time.
-    needs_renumbering : bool
-        SWC only: parents do not all precede children or ids are sparse, so Import3d gets a
-        renumbered copy.
-    root_xyz : tuple of float
-        Coordinates (um) of the root sample (SWC) or first tree point (ASC).
-    soma_xyz : tuple of float or None
-        Centre (um) of the soma points or contour(s), None without a soma.
-    """
-
-    path: str
-    format: str
-    n_points: int = 0
-    soma: str = "none"
-    type_counts: dict = field(default_factory=dict)
-    warnings: list = field(default_factory=list)
-    needs_renumbering: bool = False
-    root_xyz: tuple = (0.0, 0.0, 0.0)
-    soma_xyz: tuple | None = None
-    # SWC samples in file order (kept for renumbering): id, type, x, y, z, r, parent
-    _swc_table: np.ndarray | None = field(default=None, repr=False)
-
 
 def _read_text(path: Path) -> str:
     try:
@@ -166,7 +122,6 @@ def validate_morphology(path: str | os.PathLike, format: str | None = None) -> V
         return _validate_swc(text, str(p))
     # The Neurolucida checker builds this module's ValidationReport, so it imports this
     # module; importing it here, when first needed, keeps module loading one-way.
-    from mgneuron.morphology.neurolucida import _validate_asc
 
     return _validate_asc(text, str(p))
 
@@ -180,7 +135,7 @@ _NUMERIC_CHARS = re.compile(r"[0-9eE+\-.\s]*\Z")
 def _bad_swc_field(tokens: list[str], path: str, line: int) -> MorphologyError:
     """The precise error for a data line that did not convert cleanly."""
     for name, tok in zip(_SWC_FIELDS, tokens, strict=True):
-        if _NONFINITE.match(tok):
+        if NONFINITE.match(tok):
             what = "coordinate" if name in ("x", "y", "z") else name
             return MorphologyError(
                 f"non-finite {what} {tok!r} in column {name!r}; every value must be a "
@@ -270,10 +225,10 @@ def _validate_swc(text: str, path: str) -> ValidationReport:
         )
     checks = [
         (
-            np.abs(xyz).max(axis=1) > _MAX_COORD_UM,
+            np.abs(xyz).max(axis=1) > MAX_COORD_UM,
             lambda i: (
                 f"implausible coordinate ({', '.join(f'{v:g}' for v in xyz[i])}) um: "
-                f"beyond +-{_MAX_COORD_UM:g} um; check the units (SWC is in micrometres)"
+                f"beyond +-{MAX_COORD_UM:g} um; check the units (SWC is in micrometres)"
             ),
         ),
         (
@@ -284,9 +239,9 @@ def _validate_swc(text: str, path: str) -> ValidationReport:
         ),
         (ident < 0, lambda i: f"sample id must be >= 0, got {ident[i]:g}"),
         (
-            np.abs(typ) > _MAX_TYPE_CODE,
+            np.abs(typ) > MAX_TYPE_CODE,
             lambda i: (
-                f"type code {typ[i]:g} is out of range (|type| <= {_MAX_TYPE_CODE}; "
+                f"type code {typ[i]:g} is out of range (|type| <= {MAX_TYPE_CODE}; "
                 "SWC types are small integers: 1 soma, 2 axon, 3 basal, 4 apical, others custom)"
             ),
         ),
@@ -302,8 +257,8 @@ def _validate_swc(text: str, path: str) -> ValidationReport:
             ),
         ),
         (
-            radius > _MAX_RADIUS_UM,
-            lambda i: f"implausible radius {radius[i]:g} um (> {_MAX_RADIUS_UM:g} um)",
+            radius > MAX_RADIUS_UM,
+            lambda i: f"implausible radius {radius[i]:g} um (> {MAX_RADIUS_UM:g} um)",
         ),
     ]
     masks = [m for m, _ in checks]
