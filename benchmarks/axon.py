@@ -1,10 +1,11 @@
 """Myelinated axon: mgneuron's builder and run against a plain NEURON script, same axon.
 
 The work: build a 51-node, 10 um MRG fibre (converged discretization of
-:mod:`mgneuron.axon`: 1 node segment, 3 per MYSA, 11 per FLUT, 1 per STIN, double cable
-through ``extracellular``), inject 10 nA x 0.1 ms into node 0, record the membrane
-potential at every node every step and run 20 ms at dt = 1 us (37 degC). mgneuron does
-it with ``build_axon`` + ``run_conduction``; the plain script below creates the same
+:mod:`mgneuron.axon.spec`: 1 node segment, 3 per MYSA, 11 per FLUT, 1 per STIN, double
+cable through ``extracellular``), inject 10 nA x 0.1 ms into node 0, record the membrane
+potential at every node every step and run 20 ms at dt = 1 us (37 degC, backward Euler).
+mgneuron does it with ``build_axon`` + ``run_conduction`` (one engine Simulation with
+``RunSettings(secondorder=0)``); the plain script below creates the same
 sections with ``h.Section`` calls from the MRG 2002 numbers written out by hand. Both use
 the compiled ``mrg_node`` mechanism. Before timing, the two node traces are compared (they
 must agree to round-off, or the timing compares different models). Interleaved repeats

@@ -4,7 +4,7 @@ The largest morphology (the shared layer-5 pyramidal reconstruction when present
 d_lambda 0.1), HH in every section, 200 synaptic sites
 (AMPA + NMDA, or AMPA only when NMDAMg is not CoreNEURON-compatible) driven by regular
 NetStims; 1 s of simulated time at dt = 0.025 ms, the soma voltage recorded. The same
-model in one process is run through mgneuron's ``simulation.run`` with NEURON and with
+model in one process is run through mgneuron's ``engine.Simulation`` with NEURON and with
 CoreNEURON (``pc.psolve``, online mode), interleaved, medians; the traces are compared.
 """
 
@@ -29,13 +29,13 @@ from _common import (
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
     repeats = 2 if args.quick else 3
-    from mgneuron.simulation import RunSettings, record, run, use_coreneuron
+    from mgneuron.engine import RunSettings, Simulation, use_coreneuron
 
     use_coreneuron(True)  # builds (or finds) the CoreNEURON flavour of the mechanisms
     from neuron import h
 
+    from mgneuron.engine.coreneuron import coreneuron_compatibility
     from mgneuron.mechanisms import load
-    from mgneuron.parallel import coreneuron_compatibility
 
     load()
     nmda = "NMDAMg" not in coreneuron_compatibility()
@@ -45,8 +45,9 @@ def main() -> None:
 
     def simulate(engine: str):
         use_coreneuron(engine == "CoreNEURON")
-        v = record(cell["soma"](0.5)._ref_v, settings.dt)
-        run(settings)
+        sim = Simulation(settings)
+        v = sim.record(cell["soma"](0.5)._ref_v, settings.dt)
+        sim.run()
         traces[engine] = np.asarray(v).copy()
 
     times = interleaved(

@@ -2,12 +2,12 @@
 
 Every segment's membrane potential of the largest morphology (the shared layer-5
 pyramidal reconstruction when present; HH in soma and axon, passive dendrites, a somatic
-current step) is stored
-every 0.1 ms, through the protocol runner into an HDF5
-file, either held in memory until the end of the run (``record`` + ``Report``) or
-streamed in 100 ms chunks (``StreamingRecorder``). Each case runs in a fresh process that
-reports its peak resident memory (``ru_maxrss``) and its memory just before the run, for
-1 s and 10 s of simulated time. Target: the streamed peak does not grow with duration.
+current step) is stored every 0.1 ms, through the protocol runner into an HDF5 file,
+either held in memory until the end of the run (``Simulation.record`` + ``Report``) or
+streamed in 100 ms chunks (``mgneuron.runner.streaming_recorder``). Each case runs in a
+fresh process that reports its peak resident memory (``ru_maxrss``) and its memory just
+before the run, for 1 s and 10 s of simulated time. Target: the streamed peak does not
+grow with duration.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ def child(mode: str, tstop: float, out: str) -> None:
     import numpy as np
     import pandas  # noqa: F401 - the runner's summary imports it; count it in the baseline
 
-    from mgneuron.protocol import ConditionResult, Param, Protocol, run_protocol
+    from mgneuron.engine import RunSettings, Simulation
+    from mgneuron.engine import run as simulate
     from mgneuron.results import Report
-    from mgneuron.simulation import RunSettings, StreamingRecorder, record, run
+    from mgneuron.runner import ConditionResult, Param, Protocol, run, streaming_recorder
 
     state: dict = {}
 
@@ -52,31 +53,32 @@ def child(mode: str, tstop: float, out: str) -> None:
             cell = large_cell(h, n_syn=0, hh_everywhere=False)
             clamp = h.IClamp(cell["soma"](0.5))
             clamp.delay, clamp.dur, clamp.amp = 10.0, 1e9, 1.0
-            settings = RunSettings(tstop=p["tstop"], dt=0.025, celsius=6.3, v_init=-65.0)
+            settings = RunSettings(tstop=p.tstop, dt=0.025, celsius=6.3, v_init=-65.0)
             segs = [seg for sec in cell["morph"].sections for seg in sec]
             n = len(segs)
             state["n_segments"] = n
             mapping = {"node_ids": [0], "element_ids": range(n)}
-            if p["mode"] == "streamed":
-                rec = StreamingRecorder(
+            if p.mode == "streamed":
+                rec = streaming_recorder(
                     [s._ref_v for s in segs], settings, INTERVAL_MS, CHUNK_MS, **mapping
                 )
                 state["base_mb"] = _rss_mb()
-                run(settings, events=rec.events())
+                simulate(settings, events=rec.events())
                 report = rec.finish()
             else:
-                vecs = [record(s._ref_v, INTERVAL_MS) for s in segs]
+                sim = Simulation(settings)
+                vecs = [sim.record(s._ref_v, INTERVAL_MS) for s in segs]
                 state["base_mb"] = _rss_mb()
-                run(settings)
+                sim.run()
                 data = np.stack([np.asarray(v) for v in vecs], axis=1)
-                del vecs
+                del vecs, sim
                 report = Report(data, (0.0, len(data) * INTERVAL_MS, INTERVAL_MS), [0], range(n))
             del clamp
             cell["morph"].delete()
             return ConditionResult(features=[{"n": n}], reports={"cell": report})
 
     t0 = time.perf_counter()
-    run_protocol(AllSegments, out, tstop=tstop, quiet=True, command="benchmark")
+    run(AllSegments, out, tstop=tstop, quiet=True, command="benchmark")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(

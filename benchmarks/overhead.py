@@ -2,9 +2,9 @@
 
 For every ``benchmarks/raw_<protocol>.py`` (a plain NEURON script defining ``PROTOCOL``,
 ``KWARGS`` and ``main(out_path)``), this runs, in one process with the mechanisms loaded
-once, ``mgneuron.protocol.run_protocol(PROTOCOL, out, **KWARGS)`` and ``main(out)`` in
-turn (interleaved repeats, alternating order), and reports the median wall times and
-their ratio (target: mgneuron / plain <= 1.05). Both build the model, simulate every
+once, ``mgneuron.runner.run(PROTOCOL, out, **KWARGS)`` and ``main(out)`` in turn
+(interleaved repeats, alternating order), and reports the median wall times and their
+ratio (target: mgneuron / plain <= 1.05). Both build the model, simulate every
 condition, measure and write an HDF5 file. Before timing, the features of the two are
 compared: the plain script must compute the same numbers, or the timing compares
 different work.
@@ -69,7 +69,7 @@ def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
     repeats = 2 if args.quick else 15  # the medians of 9 moved by +-3 % between runs
     from mgneuron.mechanisms import load
-    from mgneuron.protocol import run_protocol
+    from mgneuron.runner import run
 
     load()
     rows, ratios = [], []
@@ -81,7 +81,7 @@ def main() -> None:
             ours, theirs = tmp / f"{name}.h5", tmp / f"{name}.raw.h5"
 
             def run_ours(name=name, kwargs=kwargs, ours=ours):
-                run_protocol(name, ours, quiet=True, command="benchmark", **kwargs)
+                run(name, ours, quiet=True, command="benchmark", **kwargs)
 
             def run_raw(mod=mod, theirs=theirs, integrator="continuerun"):
                 PLAIN_INTEGRATOR["name"] = integrator

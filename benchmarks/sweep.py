@@ -27,7 +27,7 @@ SWEEP = ["--sweep", "mg=0,0.5,1,2", "ca=1,1.5,2,3", "--tstop", "10000", "--quiet
 
 
 def _cmd(variant: str, out: Path) -> list[str]:
-    from mgneuron.parallel import mpiexec_command
+    from mgneuron.engine.ranks import mpiexec_command
 
     exe = [sys.executable, "-m", "mgneuron.cli", "run", "epsp_mg", *SWEEP, "--out", str(out)]
     if variant == "1 process":
@@ -86,7 +86,7 @@ def main() -> None:
     try:
         import mpi4py  # noqa: F401
 
-        from mgneuron.parallel import mpi_library
+        from mgneuron.engine.ranks import mpi_library
 
         mpi_library()
         variants += ["mpiexec -n 1", "mpiexec -n 2"]

@@ -91,7 +91,6 @@ def set_section_bath(
     int
         Number of segments whose ``mgo`` was set (those that carry the mg ion).
     """
-
     if not _checked:
         if mg_mM is not None:
             mg_mM = check_concentration("mg_mM", mg_mM, "mM")
@@ -181,7 +180,7 @@ def configure_screening(
     ----------
     params : ScreeningParams, optional
         Full parameter set. Default: the values now in NEURON (see :func:`current_screening`), so
-        ``configure(sigma_e_per_nm2=-0.8)`` changes that value only.
+        ``configure_screening(sigma_e_per_nm2=-0.8)`` changes that value only.
     **changes
         Fields of :class:`ScreeningParams` to change, e.g. ``model="empirical"``,
         ``monovalent_mM=150``, ``k_ca_per_M=12, k_mg_per_M=8``.

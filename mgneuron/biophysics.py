@@ -161,6 +161,7 @@ class MechanismSpec:
     params: tuple[tuple[str, float, str | None], ...] = ()
 
     def __post_init__(self) -> None:
+        """Check the name; store every parameter as (name, float value, unit or None)."""
         if not isinstance(self.name, str) or not self.name:
             raise BiophysicsError(f"a mechanism needs a name (NMODL SUFFIX), got {self.name!r}")
         params = []
@@ -225,6 +226,7 @@ class RegionBiophysics:
     reversal_mV: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
+        """Check the region and the values; convert mechanisms and reversals to specs."""
         if self.region not in BIOPHYSICS_REGIONS:
             raise BiophysicsError(
                 f"unknown region {self.region!r}; use one of {', '.join(BIOPHYSICS_REGIONS)}"
@@ -288,6 +290,7 @@ class Biophysics:
     source: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
+        """Convert the regions to RegionBiophysics; check v_init_mV and ais_length_um."""
         regs = tuple(
             r if isinstance(r, RegionBiophysics) else RegionBiophysics(**r) for r in self.regions
         )
@@ -310,7 +313,7 @@ class Biophysics:
         return names
 
     def with_(self, **changes) -> Biophysics:
-        """A copy with some fields changed."""
+        """Return a copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
     # ---- JSON ---------------------------------------------------------------------------
@@ -404,7 +407,7 @@ class Biophysics:
 
 
 def _quantity(value: Any, canonical: str, what: str) -> float:
-    """A number, or [number, unit] converted to ``canonical``."""
+    """Read a number, or [number, unit] / {"value", "unit"} converted to ``canonical``."""
     if isinstance(value, list | tuple):
         if len(value) != 2 or not isinstance(value[1], str):
             raise BiophysicsError(f'{what}: write a value as a number or [number, "unit"]')
@@ -622,7 +625,7 @@ def list_biophysics() -> list[str]:
 
 
 def get_biophysics(name_or_file: str | os.PathLike | Biophysics | Mapping) -> Biophysics:
-    """A built-in set by name, a JSON file, a dict in the JSON format, or a Biophysics.
+    """Get a built-in set by name, a JSON file, a dict in the JSON format, or a Biophysics.
 
     Raises
     ------

@@ -187,12 +187,15 @@ class Cell:
         self.morphology.delete()
 
     def __enter__(self) -> Cell:
+        """Return the cell itself."""
         return self
 
     def __exit__(self, *exc) -> None:
+        """Remove the cell's sections from NEURON (:meth:`delete`)."""
         self.delete()
 
     def __repr__(self) -> str:
+        """Return the morphology and biophysics names and the section and segment counts."""
         return (
             f"<Cell {self.morphology.name} + {self.biophysics.name}: "
             f"{len(self.sections)} sections, {self.morphology.n_segments()} segments>"

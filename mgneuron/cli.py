@@ -177,8 +177,10 @@ def args_to_kwargs(cls: type[Protocol], args: argparse.Namespace) -> tuple[dict,
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--mpi`` and ``--coreneuron`` to a protocol's parser (``--workers``,
-    ``--resume``, ``--quiet`` and ``--sweep`` come with every protocol)."""
+    """Add ``--mpi`` and ``--coreneuron`` to a protocol's parser.
+
+    ``--workers``, ``--resume``, ``--quiet`` and ``--sweep`` come with every protocol.
+    """
     parser.add_argument(
         "--mpi",
         action="store_true",

@@ -44,6 +44,32 @@ _PHYSIOLOGICAL = {
 
 
 def check_concentration(name: str, value: float, unit: str) -> float:
+    """Check one bath concentration and return it as a float.
+
+    Parameters
+    ----------
+    name : str
+        Field name: ``mg_mM``, ``ca_mM``, ``na_mM`` or ``k_mM``.
+    value : float
+        The concentration, in ``unit``.
+    unit : str
+        Unit of ``value``, for the messages (mM).
+
+    Returns
+    -------
+    float
+        ``value`` as a float.
+
+    Raises
+    ------
+    BathError
+        Not a number, not finite, or negative.
+
+    Warns
+    -----
+    PhysiologyWarning
+        The value lies outside the range seen in physiology or in vitro practice.
+    """
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -88,6 +114,7 @@ class Environment:
     name: str = "custom"
 
     def __post_init__(self) -> None:
+        """Check every concentration (:func:`check_concentration`); store them as floats."""
         units = {"mg_mM": "mM", "ca_mM": "mM", "na_mM": "mM", "k_mM": "mM"}
         for field, unit in units.items():
             object.__setattr__(self, field, check_concentration(field, getattr(self, field), unit))
@@ -100,6 +127,7 @@ class Environment:
     def as_dict(self) -> dict:
         """Plain-dict view (for HDF5 parameters and pickling)."""
         return asdict(self)
+
 
 PRESETS: dict[str, Environment] = {
     "normal": Environment(mg_mM=1.0, name="normal"),

@@ -123,6 +123,7 @@ class Location:
     """Base class of location rules: ``segments(cell)`` returns NEURON segments."""
 
     def segments(self, cell) -> list:  # pragma: no cover - abstract
+        """Return the NEURON segments of ``cell`` (a Cell or a Morphology) the rule matches."""
         raise NotImplementedError
 
     def segment(self, cell):
@@ -154,6 +155,7 @@ class Soma(Location):
     """The centre of the (first) soma section."""
 
     def segments(self, cell) -> list:
+        """Return the centre segment of the first soma section; LocationError if no soma."""
         morph = _morphology(cell)
         if not morph.soma:
             raise LocationError(
@@ -163,6 +165,7 @@ class Soma(Location):
         return [morph.soma[0](0.5)]
 
     def __str__(self) -> str:
+        """Return the rule as written: ``soma``."""
         return "soma"
 
 
@@ -182,6 +185,11 @@ class AxonInitialSegment(Location):
     end_um: float | None = None
 
     def segments(self, cell) -> list:
+        """Return the axon segments from ``start_um`` to ``end_um`` (um), nearest first.
+
+        With the default band and no segment centre inside it, the first segment of each
+        axon.
+        """
         morph = _morphology(cell)
         end = _ais_length(cell, self.end_um)
         if not morph.regions["axon"]:
@@ -204,6 +212,7 @@ class AxonInitialSegment(Location):
         return segs
 
     def __str__(self) -> str:
+        """Return the rule as written: ``ais`` or ``ais:START-ENDum``."""
         if self.start_um == 0 and self.end_um is None:
             return "ais"
         end = "" if self.end_um is None else f"{self.end_um:g}"
@@ -235,6 +244,7 @@ class RegionSites(Location):
     seed: int = 0
 
     def __post_init__(self) -> None:
+        """Check the region, the distance band (um, >= 0), ``n`` (>= 1) and the seed."""
         if self.region not in LOCATION_REGIONS:
             raise LocationError(
                 f"unknown region {self.region!r}; use one of {', '.join(LOCATION_REGIONS)}"
@@ -280,6 +290,7 @@ class RegionSites(Location):
         return [locs[i] for i in idx], dist[idx]
 
     def segments(self, cell) -> list:
+        """Return the matching segments by path distance, or ``n`` sites drawn among them."""
         locs, dist = self._candidates(cell)
         if self.n is None:
             order = np.argsort(dist, kind="stable")
@@ -297,6 +308,7 @@ class RegionSites(Location):
         return out
 
     def __str__(self) -> str:
+        """Return the rule as written: ``REGION[:MIN-MAXum][:n=N:seed=S]``."""
         s = self.region
         if self.min_um is not None or self.max_um is not None:
             lo = "" if self.min_um is None else f"{self.min_um:g}"

@@ -373,7 +373,7 @@ def mechanism_globals() -> dict[str, float]:
 
 
 def global_defaults() -> dict[str, float]:
-    """The mechanism GLOBALs as they were when :func:`load` loaded the library.
+    """Return the mechanism GLOBALs as they were when :func:`load` loaded the library.
 
     :func:`mgneuron.engine.reset` puts them back before every condition. Empty before
     the library is loaded.

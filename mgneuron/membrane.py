@@ -25,8 +25,6 @@ from mgneuron.mechanisms import require
 __all__ = ["apply_biophysics"]
 
 
-
-
 def _declared_unit(h, mech: str, param: str) -> str | None:
     try:
         unit = h.units(f"{param}_{mech}")
@@ -117,7 +115,6 @@ def _resolve_ais(morph, ais_length_um: float, per_ais: int = 5, cap: int = 1001)
     the AIS ends within a fifth of its length of where the spec puts it. nseg stays odd
     and at most ``cap``.
     """
-
     if ais_length_um <= 0 or not morph.regions["axon"]:
         return
     dist = axon_distance(morph)

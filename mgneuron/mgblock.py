@@ -13,6 +13,7 @@ __all__ = ["BLOCK_MODELS", "ic50_formula"]
 #: block_model value -> name of the model
 BLOCK_MODELS: dict[int, str] = {0: "Jahr-Stevens", 1: "Woodhull", 2: "kinetic"}
 
+
 def ic50_formula(model: int, v_mV: float, celsius: float = 34.0) -> float:
     """Closed-form IC50 (mM) of each block model at the default parameters.
 

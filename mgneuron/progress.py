@@ -33,8 +33,11 @@ def interactive(quiet: bool = False) -> bool:
 
 
 def _size() -> dict[str, int]:
-    """Terminal columns and rows for the bars (80 x 24 when the terminal reports 0 x 0,
-    as a bare pseudo-terminal does; tqdm would then draw nothing)."""
+    """Give the terminal columns and rows for the bars.
+
+    80 x 24 when the terminal reports 0 x 0, as a bare pseudo-terminal does (tqdm would
+    then draw nothing).
+    """
     import os
 
     try:
@@ -45,7 +48,7 @@ def _size() -> dict[str, int]:
 
 
 def condition_bar(total: int, initial: int = 0, desc: str = "", quiet: bool = False):
-    """A bar over conditions, or None when bars are off.
+    """Make a bar over conditions, or return None when bars are off.
 
     Parameters
     ----------

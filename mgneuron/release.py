@@ -213,6 +213,7 @@ class ReleaseSpec:
     mg_ref_mM: float = MG_REF_MM
 
     def __post_init__(self) -> None:
+        """Check the model, U in [0, 1], the time constants (ms, >= 0) and n_sites >= 1."""
         if self.model not in RELEASE_MODELS:
             raise MgNeuronError(
                 f"unknown release model {self.model!r}; choose one of {', '.join(RELEASE_MODELS)}"
@@ -239,7 +240,7 @@ class ReleaseSpec:
         return asdict(self)
 
     def nmodl_values(self) -> dict[str, float]:
-        """The RANGE variables of release.inc this spec sets, by NMODL name."""
+        """Map the RANGE variables of release.inc this spec sets, by NMODL name."""
         return {
             "U": float(self.U),
             "tau_rec": float(self.tau_rec_ms),
@@ -257,7 +258,7 @@ class ReleaseSpec:
         }
 
     def bath_factor(self, ca_mM, mg_mM):
-        """The bath factor f([Ca]o, [Mg]o) of this spec's model (1)."""
+        """Compute the bath factor f([Ca]o, [Mg]o) of this spec's model (1; [Ca]o, [Mg]o in mM)."""
         return bath_factor(ca_mM, mg_mM, self)
 
     def release_probability(self, ca_mM, mg_mM):

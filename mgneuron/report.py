@@ -283,7 +283,7 @@ _ARROW = {1: "up", -1: "down", 0: "no change", None: "n/a"}
 
 
 def summary_table(runs: dict[str, dict[str, Any]], scenarios: dict[str, float]) -> pd.DataFrame:
-    """The symptom table: one row per measure, values per scenario, directions."""
+    """Build the symptom table: one row per measure, values per scenario, directions."""
     rows = []
     for m in MEASURES:
         row: dict[str, Any] = {
@@ -347,7 +347,7 @@ def render_html(
     quick: bool,
     total_s: float,
 ) -> str:
-    """The self-contained HTML page."""
+    """Render the self-contained HTML page."""
     esc = html.escape
     head = "".join(f"<th>{esc(n)}<br>{mg:g} mM</th>" for n, mg in scenarios.items())
     body = []

@@ -13,9 +13,10 @@ evaluates its rates at ``v - (vshift + screening_shift(mgo, cao))``. This module
 
 * the Python reference implementation of that shift (:func:`shift_mV`,
   :func:`surface_potential_mV`), which the tests compare with the NMODL one;
-* :class:`ScreeningParams`, the model and its parameters (a small picklable spec);
-* :func:`configure`, which writes the parameters into the NMODL GLOBALs of every loaded
-  mechanism that includes the file (``screening_sigma_<mechanism>``...).
+* :class:`ScreeningParams`, the model and its parameters (a small picklable spec).
+
+The parameters are written into the NMODL GLOBALs of every loaded mechanism that includes
+the file (``screening_sigma_<mechanism>``...) by :func:`mgneuron.bath.configure_screening`.
 
 Models
 ------
@@ -49,7 +50,7 @@ Defaults and their sources
     Relative permittivity of water near 25 degC.
 ``monovalent_mM = 148``
     [Na]o + [K]o of the default :class:`~mgneuron.environment.Environment` (145 + 3);
-    :meth:`Environment.apply <mgneuron.environment.Environment.apply>` sets it from the bath.
+    :func:`mgneuron.bath.apply_bath` sets it from the bath.
 ``k_ca_per_M = k_mg_per_M = 0``
     No binding. :data:`MCLAUGHLIN_1981_K_PER_M` holds the intrinsic 1:1 association
     constants with phosphatidylserine, Ca 12 /M and Mg 8 /M (0.1 M NaCl, 20 degC), which
@@ -67,11 +68,12 @@ Defaults and their sources
 
 Reference bath: 1 mM Mg, 2 mM Ca (``mg_ref_mM``, ``ca_ref_mM``); the shift is zero there.
 The NMODL instances cache their shift and recompute it only when [Mg]o, [Ca]o, celsius or
-the parameters (through the GLOBAL ``screening_epoch``, which :func:`configure` increments)
-change, so a run pays a few comparisons per channel and step: measured on a
-Hodgkin-Huxley channel reading mgo/cao, 125-127 ns per segment and step with the shift vs
-124 ns without it (+1-3 %); a recomputation (one Grahame solve, bracketed Newton, started
-from psi0 = 0, so the result does not depend on history) costs 0.2-0.3 us.
+the parameters (through the GLOBAL ``screening_epoch``, which
+:func:`~mgneuron.bath.configure_screening` increments) change, so a run pays a few
+comparisons per channel and step: measured on a Hodgkin-Huxley channel reading mgo/cao,
+125-127 ns per segment and step with the shift vs 124 ns without it (+1-3 %); a
+recomputation (one Grahame solve, bracketed Newton, started from psi0 = 0, so the result
+does not depend on history) costs 0.2-0.3 us.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ MODELS: dict[str, int] = {"off": 0, "gcg": 1, "empirical": 2}
 
 #: Intrinsic 1:1 association constants (/M) of divalent cations with phosphatidylserine
 #: (McLaughlin, Mulrine, Gresalfi, Vaio & McLaughlin 1981, J Gen Physiol 77:445; 20 degC,
-#: 0.1 M NaCl). Use as ``configure(k_ca_per_M=12.0, k_mg_per_M=8.0)``.
+#: 0.1 M NaCl). Use as ``configure_screening(k_ca_per_M=12.0, k_mg_per_M=8.0)``.
 MCLAUGHLIN_1981_K_PER_M: dict[str, float] = {"ca": 12.0, "mg": 8.0}
 
 # Physical constants (CODATA 2018, exact where SI defines them).
@@ -165,6 +167,7 @@ class ScreeningParams:
     floor_mM: float = 0.35
 
     def __post_init__(self) -> None:
+        """Accept the model by name or code; check every parameter and store it as a float."""
         model = self.model
         if not isinstance(model, str):
             by_code = {v: k for k, v in MODELS.items()}
@@ -202,6 +205,13 @@ class ScreeningParams:
 
 
 def check_salt(name: str, value: float) -> float:
+    """Check a salt concentration ``name`` (mM) is finite and >= 0; return it as a float.
+
+    Raises
+    ------
+    BathError
+        The value is not finite or is negative.
+    """
     value = float(value)
     if not math.isfinite(value) or value < 0:
         raise BathError(f"{name} must be a finite concentration >= 0 mM, got {value}")

@@ -96,6 +96,7 @@ class SynapseSpec:
     params: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
+        """Check the kind and gmax_uS (uS, >= 0); store params as (str, float) pairs."""
         if self.kind not in MECHANISMS:
             raise MgNeuronError(
                 f"unknown synapse kind {self.kind!r}; choose one of {', '.join(MECHANISMS)}"
@@ -134,7 +135,7 @@ def glutamatergic(
     release: ReleaseSpec | None = None,
     **params: float,
 ) -> SynapseSpec:
-    """A GluSynMg spec.
+    """Describe a glutamatergic synapse (GluSynMg: AMPA + NMDA).
 
     Parameters
     ----------
@@ -158,7 +159,7 @@ def gabaergic(
     release: ReleaseSpec | None = None,
     **params: float,
 ) -> SynapseSpec:
-    """A GabaASynMg spec.
+    """Describe a GABA-A synapse (GabaASynMg).
 
     Parameters
     ----------
@@ -188,6 +189,7 @@ class SpikeTrain:
     times_ms: tuple[float, ...]
 
     def __post_init__(self) -> None:
+        """Check the times (1-D, finite, >= 0 ms, sorted); store them as a tuple of floats."""
         t = np.asarray(self.times_ms, dtype=float)
         if t.ndim != 1 or not np.all(np.isfinite(t)) or np.any(t < 0):
             raise MgNeuronError("spike times must be a 1-D sequence of finite times >= 0 ms")
@@ -196,10 +198,11 @@ class SpikeTrain:
         object.__setattr__(self, "times_ms", tuple(float(x) for x in t))
 
     def __len__(self) -> int:
+        """Return the number of spikes."""
         return len(self.times_ms)
 
     def as_array(self) -> np.ndarray:
-        """The times as a float array (ms)."""
+        """Return the times as a float array (ms)."""
         return np.asarray(self.times_ms, dtype=float)
 
 
@@ -278,6 +281,7 @@ class Synapse:
         self.ids = ids
 
     def __repr__(self) -> str:
+        """Return the mechanism, the segment and the Random123 ids."""
         return f"Synapse({self.spec.mechanism} at {self.segment}, ids={self.ids})"
 
 
@@ -418,6 +422,7 @@ class EventDriver:
         return nc
 
     def __len__(self) -> int:
+        """Return the number of driven NetCons (one per :meth:`add`)."""
         return len(self._netcons)
 
     @property

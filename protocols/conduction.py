@@ -23,7 +23,7 @@ Per condition:
 1. A ``stim_nA`` x 0.1 ms current pulse into node 0 starts a spike; the membrane potential
    at every node is recorded. ``initiated``: node 0 fired; arrival times are the upward
    crossings of -20 mV (interpolated). ``cv_m_per_s``: path distance / time between two
-   nodes away from the ends (:func:`mgneuron.analysis.cv_nodes`), across the lesion when
+   nodes away from the ends (:func:`mgneuron.measures.cv_nodes`), across the lesion when
    there is one. ``blocked``: initiated but the last node never fires. ``latency_ms``:
    stimulus onset to arrival at the last node.
 2. ``threshold_nA``: the smallest 0.1 ms pulse into the middle node that sends a spike
@@ -54,11 +54,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mgneuron import analysis as an
 from mgneuron import axon as ax
+from mgneuron import measures as ms
+from mgneuron.cli import protocol_main
 from mgneuron.environment import PRESETS, Environment
-from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
+from mgneuron.errors import ProtocolError
 from mgneuron.results import Report, Spikes
+from mgneuron.runner import (
+    ConditionResult,
+    Param,
+    Protocol,
+    ca_param,
+    celsius_param,
+    mg_param,
+    record_every_param,
+)
+from mgneuron.screening import shift_mV
 
 SERIES = ("diameter", "demyelination", "remyelination")
 TABLE_DIAMETERS = tuple(row[0] for row in ax.MRG_TABLE)
@@ -99,7 +110,7 @@ class Conduction(Protocol):
         Param("preset", ("healthy", "remyelinated"), "", "remyelination series", str,
               grid=True, choices=("healthy", "remyelinated")),
         ca_param(),
-        Param("celsius", 37.0, "degC", "temperature (MRG 2002: 37)", float),
+        celsius_param(37.0, "temperature (MRG 2002: 37)"),
         Param("reference_diameter_um", 10.0, "um", "fibre diameter of the demyelination and "
               "remyelination series", float, minimum=0.1),
         Param("n_internodes", 20, "", "internodes of the axon", int, minimum=6),
@@ -119,8 +130,7 @@ class Conduction(Protocol):
         Param("safety", True, "", "measure the safety factor", bool),
         Param("refractory", True, "", "measure the refractory period (diameter series)",
               bool),
-        Param("record_every", 0.01, "ms", "sampling interval of the stored traces", float,
-              minimum=0.0),
+        record_every_param(0.01, "sampling interval of the stored traces"),
         Param("quick", False, "", "reduced grids (3 diameters, 3 fractions, extents 1 and "
               "all, 10 internodes, dt 2 us, no refractory period, bisections to 5 %)", bool),
     )  # fmt: skip
@@ -167,79 +177,73 @@ class Conduction(Protocol):
 
     def spec(self, p) -> ax.MyelinatedAxonSpec:
         """The axon of one condition."""
-        n = p["n_internodes"]
-        if p["series"] == "demyelination":
-            extent = p["extent"] or None
+        n = p.n_internodes
+        if p.series == "demyelination":
+            extent = p.extent or None
             if extent is not None and extent > n:
-                from mgneuron.errors import ProtocolError
-
                 raise ProtocolError(f"conduction: extent {extent} > n_internodes {n}")
-            states = ax.demyelinated(n, 1.0 - p["lamellae_fraction"], lesion=extent)
-        elif p["series"] == "remyelination" and p["preset"] == "remyelinated":
+            states = ax.demyelinated(n, 1.0 - p.lamellae_fraction, lesion=extent)
+        elif p.series == "remyelination" and p.preset == "remyelinated":
             states = ax.remyelinated(
-                n, n_short=p["remyelination_short"],
-                lamellae_fraction=p["remyelination_lamellae"],
-                lesion=p["remyelinated_internodes"],
+                n, n_short=p.remyelination_short,
+                lamellae_fraction=p.remyelination_lamellae,
+                lesion=p.remyelinated_internodes,
             )  # fmt: skip
         else:
             states = ax.healthy(n)
-        return ax.MyelinatedAxonSpec(
-            p["fiber_diameter_um"], states, discretization=p["discretization"]
-        )
+        return ax.MyelinatedAxonSpec(p.fiber_diameter_um, states, discretization=p.discretization)
 
     def run_condition(self, p):
-        from mgneuron.screening import shift_mV
-
         # 1. The axon and its bath.
         spec = self.spec(p)
         axon = ax.build_axon(spec, name="axon")
-        bath = Environment(mg_mM=p["mg_mM"], ca_mM=p["ca_mM"], celsius=p["celsius"])
-        run = {"dt_ms": p["dt"], "celsius": p["celsius"], "bath": bath}
+        bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
+        run = {"dt_ms": p.dt, "celsius": p.celsius, "bath": bath}
         n = axon.n_nodes
 
         # 2. A spike from node 0; membrane potential at every node.
         t0 = 0.1
         tr = ax.run_conduction(
-            axon, tstop_ms=p["tstop"], stim_node=0, amp_nA=p["stim_nA"],
+            axon, tstop_ms=p.tstop, stim_node=0, amp_nA=p.stim_nA,
             stim_times_ms=(t0,), watchdog_ms=2.0, **run,
         )  # fmt: skip
-        arrival = an.arrival_times(tr.t_ms, tr.v_mV, -20.0, after_ms=t0)
-        i0, i1 = an.cv_nodes(n)
-        cv = an.conduction_velocity(arrival, tr.node_x_um, i0, i1)
+        arrival = ms.arrival_times(tr.t_ms, tr.v_mV, -20.0, after_ms=t0)
+        i0, i1 = ms.cv_nodes(n)
+        cv = ms.conduction_velocity(arrival, tr.node_x_um, i0, i1)
         initiated = bool(np.isfinite(arrival[0]))
-        blocked = an.is_blocked(arrival)
+        blocked = ms.is_blocked(arrival)
 
         # 3. Threshold at the middle node, safety factor at the lesion, refractory period.
         threshold = math.nan
-        if p["threshold"] and initiated and not blocked:
-            threshold = ax.threshold_nA(axon, stim_node=n // 2, rel_tol=p["rel_tol"], **run)
+        if p.threshold and initiated and not blocked:
+            threshold = ax.threshold_nA(axon, stim_node=n // 2, rel_tol=p.rel_tol, **run)
         sf = math.nan
-        if p["safety"] and initiated:
+        if p.safety and initiated:
             sf = ax.lesion_safety_factor(
-                axon, stim_node=0, amp_nA=p["stim_nA"], rel_tol=p["rel_tol"], **run
+                axon, stim_node=0, amp_nA=p.stim_nA, rel_tol=p.rel_tol, **run
             )
         refractory = math.nan
-        if p["refractory"] and p["series"] == "diameter" and not blocked and initiated:
-            refractory = ax.refractory_period_ms(axon, p["stim_nA"], **run)
+        if p.refractory and p.series == "diameter" and not blocked and initiated:
+            refractory = ax.refractory_period_ms(axon, p.stim_nA, **run)
 
-        lamellae = p["lamellae_fraction"]
-        if p["series"] == "remyelination" and p["preset"] == "remyelinated":
-            lamellae = p["remyelination_lamellae"]
+        lamellae = p.lamellae_fraction
+        if p.series == "remyelination" and p.preset == "remyelinated":
+            lamellae = p.remyelination_lamellae
         row = {
-            "series": p["series"],
-            "preset": p["preset"],
-            "fiber_diameter_um": float(p["fiber_diameter_um"]),
+            "series": p.series,
+            "preset": p.preset,
+            "fiber_diameter_um": float(p.fiber_diameter_um),
             "lamellae_fraction": float(lamellae),
-            "extent": int(p["extent"]),
+            "extent": int(p.extent),
             "n_lesioned": len(spec.lesioned),
-            "mg_mM": p["mg_mM"],
-            "ca_mM": p["ca_mM"],
-            "shift_mV": float(shift_mV(p["mg_mM"], p["ca_mM"], celsius=p["celsius"])),
+            "mg_mM": p.mg_mM,
+            "ca_mM": p.ca_mM,
+            "shift_mV": float(shift_mV(p.mg_mM, p.ca_mM, celsius=p.celsius)),
             "initiated": initiated,
             "blocked": blocked,
             "cv_m_per_s": cv,
-            "cv_per_um": cv / p["fiber_diameter_um"],
-            "latency_ms": an.latency_ms(arrival, t0),
+            "cv_per_um": cv / p.fiber_diameter_um,
+            "latency_ms": ms.latency_ms(arrival, t0),
             "threshold_nA": threshold,
             "safety_factor": sf,
             "refractory_ms": refractory,
@@ -247,9 +251,9 @@ class Conduction(Protocol):
         }
 
         # 4. Traces (every record_every ms) and arrival times at the nodes.
-        stride = max(1, int(round(p["record_every"] / p["dt"])))
+        stride = max(1, int(round(p.record_every / p.dt)))
         data = tr.v_mV[:, ::stride].T
-        every = p["dt"] * stride
+        every = p.dt * stride
         report = Report(
             data=data, time=(0.0, data.shape[0] * every, every), node_ids=np.arange(n),
             element_ids=np.zeros(n), index_pointers=np.arange(n + 1), variable="v",
@@ -295,64 +299,13 @@ class Conduction(Protocol):
         return out
 
     def plot(self, path, out_dir):
-        return [_plot(path, Path(out_dir) / "conduction.png")]
+        from mgneuron.plots.conduction import plot_conduction
 
-
-def _plot(path, out: Path) -> Path:
-    """CV vs diameter, CV vs lamellae fraction per extent, safety factor vs fraction."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from mgneuron.plots import save
-    from mgneuron.results import read_features
-
-    df = read_features(path)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    d = df[df["series"] == "diameter"]
-    for mg, g in d.groupby("mg_mM"):
-        g = g.sort_values("fiber_diameter_um")
-        axes[0].plot(g["fiber_diameter_um"], g["cv_m_per_s"], "o-", label=f"{mg:g} mM Mg")
-    if len(d):
-        x = np.array([d["fiber_diameter_um"].min(), d["fiber_diameter_um"].max()])
-        axes[0].plot(x, 6 * x, "k:", label="Hursh 6 m/s/um")
-    axes[0].set(xlabel="fibre diameter (um)", ylabel="CV (m/s)", title="healthy fibres")
-    dm = df[(df["series"] == "demyelination") & np.isclose(df["mg_mM"], 1.0)]
-    if dm.empty:
-        dm = df[df["series"] == "demyelination"]
-    for extent, g in dm.groupby("extent"):
-        g = g.sort_values("lamellae_fraction")
-        label = "all internodes" if extent == 0 else f"{extent} internode(s)"
-        axes[1].plot(g["lamellae_fraction"], g["cv_m_per_s"], "o-", label=label)
-        axes[2].plot(g["lamellae_fraction"], g["safety_factor"].replace(np.inf, np.nan), "o-",
-                     label=label)  # fmt: skip
-    axes[1].set(xlabel="lamellae fraction", ylabel="CV across the lesion (m/s)",
-                title="demyelination at 1 mM Mg (blocked: no point)")  # fmt: skip
-    if "safety_factor" in dm and np.isfinite(dm["safety_factor"]).any():
-        axes[2].axhline(1.0, color="k", lw=0.8, ls=":")
-        axes[2].set(xlabel="lamellae fraction", ylabel="safety factor (1 = block)",
-                    title="safety factor at the lesion", yscale="log")  # fmt: skip
-        log_axes = axes[1:]
-    else:
-        # no safety factors measured (--safety 0): CV by myelin state and [Mg]o instead
-        axes[2].cla()
-        r = df[df["series"] == "remyelination"]
-        for preset, g in r.groupby("preset"):
-            g = g.sort_values("mg_mM")
-            axes[2].plot(g["mg_mM"], g["cv_m_per_s"], "o-", label=str(preset))
-        axes[2].set(xlabel="[Mg]o (mM)", ylabel="CV (m/s)", title="CV by myelin state")
-        log_axes = axes[1:2]
-    for a in log_axes:
-        a.set_xscale("symlog", linthresh=0.01)
-        a.set_xlim(0.0, 1.1)
-    for a in axes:
-        a.legend(fontsize=7)
-    return save(fig, out)
+        return [plot_conduction(path, Path(out_dir) / "conduction.png")]
 
 
 def main(argv=None) -> int:
-    return cli_main(Conduction, argv)
+    return protocol_main(Conduction, argv)
 
 
 if __name__ == "__main__":

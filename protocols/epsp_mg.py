@@ -9,11 +9,14 @@ an MRG myelinated axon) receives ``n_syn`` AMPA (``AMPASyn``) + NMDA (``NMDAMg``
 pairs at the sites of a location rule (default: 10 random dendritic sites 100-300 um from
 the soma, seeded). Every pair is driven by the same presynaptic burst (``n_spikes``
 spikes at ``burst_hz`` from ``t_burst``). Per [Mg]o we measure at the soma the EPSP peak
-above rest and its area, at the first synapse the local peak depolarisation, and over all
-synapses the NMDA charge and its Ca2+ part (the Ca2+ entry through NMDA receptors).
+above the potential just before the burst and its area, at the first synapse the local
+peak depolarisation, and over all synapses the NMDA charge and its Ca2+ part (the Ca2+
+entry through NMDA receptors, ``frac_ca`` of the NMDA current). The NMDA Mg2+ block
+follows ``block_model`` (default 0, Jahr & Stevens 1990).
 
 Features: ``mg_mM, epsp_peak_mV, epsp_area_mV_ms, dend_peak_mV, nmda_charge_pC,
-ca_entry_pC, ca_entry_amol``.
+ca_entry_pC, ca_entry_amol``. Report ``cell``: the potential at the soma and at the
+first synapse. Typical values: docs/guide.md, "Protocol notes: epsp_mg".
 """
 
 from __future__ import annotations
@@ -22,13 +25,17 @@ from pathlib import Path
 
 import numpy as np
 
-from mgneuron.axon import apply_myelinated_axon, myelinated_axon_param
+from mgneuron.axon import apply_myelinated_axon
+from mgneuron.bath import apply_bath
 from mgneuron.cell import build_cell, cell_spec
+from mgneuron.cli import protocol_main
+from mgneuron.engine import RunSettings, Simulation
 from mgneuron.environment import PRESETS, Environment
 from mgneuron.locations import RegionSites, parse_location
-from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
-from mgneuron.results import Report
-from mgneuron.simulation import RunSettings, record, run, sample_interval
+from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
+from mgneuron.runner.groups import myelinated_axon_param
+from mgneuron.runner.params import celsius_param, record_every_param
+from mgneuron.runner.reports import stacked_report
 
 FARADAY = 96485.33212  # C/mol
 PRESET_MG = tuple(sorted({env.mg_mM for env in PRESETS.values()}))
@@ -68,59 +75,57 @@ class EpspMg(Protocol):
         Param("n_spikes", 5, "", "presynaptic spikes in the burst", int, minimum=1),
         Param("burst_hz", 50.0, "Hz", "burst frequency", float, minimum=1e-3),
         Param("t_burst", 20.0, "ms", "time of the first presynaptic spike", float, minimum=0.0),
-        Param("celsius", 34.0, "degC", "temperature", float),
-        Param("record_every", 0.1, "ms", "sampling interval of stored traces", float, minimum=0.0),
+        celsius_param(),
+        record_every_param(),
     )
     defaults = {"tstop": 300.0}
 
     def run_condition(self, p):
         from neuron import h
 
-        # 1. The cell.
-        cell = build_cell(cell_spec(p["morphology"], p["biophysics"]))
-        myelinated = apply_myelinated_axon(cell, p["myelinated_axon"])
-        settings = RunSettings(
-            tstop=p["tstop"], dt=p["dt"], celsius=p["celsius"], v_init=cell.v_init
-        )
+        # 1. The cell, and its myelinated axon if one is asked for.
+        cell = build_cell(cell_spec(p.morphology, p.biophysics))
+        myelinated = apply_myelinated_axon(cell, p.myelinated_axon)
+        settings = RunSettings(tstop=p.tstop, dt=p.dt, celsius=p.celsius, v_init=cell.v_init)
 
         # 2. AMPA + NMDA synapse pairs at n_syn random sites of the rule (seeded).
-        rule = parse_location(p["synapses"])
+        rule = parse_location(p.synapses)
         if isinstance(rule, RegionSites):
-            rule = RegionSites(rule.region, rule.min_um, rule.max_um, p["n_syn"], p["seed"])
+            rule = RegionSites(rule.region, rule.min_um, rule.max_um, p.n_syn, p.seed)
         sites = cell.segments(rule)
-        sites = [sites[k % len(sites)] for k in range(p["n_syn"])]
+        sites = [sites[k % len(sites)] for k in range(p.n_syn)]
         ampas, nmdas = [], []
         for seg in sites:
             a = h.AMPASyn(seg)
-            a.gmax = p["gmax_ampa_uS"]
+            a.gmax = p.gmax_ampa_uS
             n = h.NMDAMg(seg)
-            n.gmax = p["gmax_ampa_uS"] * p["nmda_ampa_ratio"]
-            n.block_model = p["block_model"]
+            n.gmax = p.gmax_ampa_uS * p.nmda_ampa_ratio
+            n.block_model = p.block_model
             ampas.append(a), nmdas.append(n)
 
         # 3. One presynaptic burst drives every synapse.
         stim = h.NetStim()
-        stim.start, stim.number = p["t_burst"], p["n_spikes"]
-        stim.interval, stim.noise = 1000.0 / p["burst_hz"], 0
+        stim.start, stim.number = p.t_burst, p.n_spikes
+        stim.interval, stim.noise = 1000.0 / p.burst_hz, 0
         _netcons = [h.NetCon(stim, s, 0, 0, 1.0) for s in ampas + nmdas]
 
-        # 4. Record soma and synaptic-site voltage.
-        every = sample_interval(settings, p["record_every"])
-        v_soma = record(cell.soma._ref_v, settings.dt)
-        v_dend = record(sites[0]._ref_v, settings.dt)
+        # 4. Record soma and synaptic-site voltage at every step.
+        sim = Simulation(settings)
+        v_soma = sim.record(cell.soma._ref_v)
+        v_dend = sim.record(sites[0]._ref_v)
 
         # 5. Bath, run.
-        bath = Environment(mg_mM=p["mg_mM"], ca_mM=p["ca_mM"], celsius=p["celsius"])
-        run(settings, before_init=lambda: cell.apply_environment(bath))
+        bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
+        sim.run(before_init=lambda: apply_bath(bath, cell.sections))
 
-        # 6. Measures.
+        # 6. Measures: EPSP above the potential just before the burst, NMDA charges.
         vs, vd = np.asarray(v_soma), np.asarray(v_dend)
-        k0 = int(p["t_burst"] / settings.dt)
+        k0 = int(p.t_burst / settings.dt)
         rest = float(vs[max(k0 - 1, 0)])
         dv = vs - rest
         qca = sum(n.qca for n in nmdas)
         features = {
-            "mg_mM": p["mg_mM"],
+            "mg_mM": p.mg_mM,
             "epsp_peak_mV": float(dv[k0:].max()),
             "epsp_area_mV_ms": float(np.trapezoid(dv[k0:], dx=settings.dt)),
             "dend_peak_mV": float((vd - vd[max(k0 - 1, 0)])[k0:].max()),
@@ -129,16 +134,9 @@ class EpspMg(Protocol):
             # pC / (2 F) -> mol; x 1e-12 (pC) x 1e18 (amol)
             "ca_entry_amol": float(qca * 1e-12 / (2 * FARADAY) * 1e18),
         }
-        stride = int(round(every / settings.dt))
-        data = np.stack([vs[::stride], vd[::stride]], axis=1)
-        report = Report(
-            data=data,
-            time=(0.0, data.shape[0] * every, every),
-            node_ids=[0],
-            element_ids=[0, 1],
-            variable="v",
-            units="mV",
-            element_labels=[cell.label(cell.soma), cell.label(sites[0])],
+        labels = [cell.label(cell.soma), cell.label(sites[0])]
+        report = stacked_report(
+            [vs, vd], p.record_every, settings.dt, labels, "v", "mV", node_ids=[0]
         )
         del myelinated
         cell.delete()
@@ -151,7 +149,7 @@ class EpspMg(Protocol):
 
 
 def main(argv=None) -> int:
-    return cli_main(EpspMg, argv)
+    return protocol_main(EpspMg, argv)
 
 
 if __name__ == "__main__":

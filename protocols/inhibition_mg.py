@@ -19,8 +19,8 @@ Each condition runs two simulations of the same cell:
    synapse receives one spike at ``t_ipsp``; ``ipsp_mV`` is the largest difference
    control - volley in the ``ipsp_window`` after it (positive mV: hyperpolarising), with
    ``v_rest_mV`` the control potential at ``t_ipsp``. A cell that fires without input
-   (``spontaneous_hz`` > 0, e.g. from surface-charge hyperexcitability in Mg-free baths)
-   and spikes near the volley has no defined IPSP: ``ipsp_mV`` is NaN then.
+   (``spontaneous_hz`` > 0, upward crossings of -20 mV in the control run) and spikes in
+   the 10 ms before the volley or after it has no defined IPSP: ``ipsp_mV`` is NaN then.
 2. **Background**: every synapse receives an independent Poisson train (``rate_exc_hz``,
    ``rate_inh_hz``) for ``tstop`` ms. ``rate_hz`` is the somatic firing rate (upward
    crossings of -20 mV) after ``t_transient``; ``ei_ratio`` is the mean total excitatory
@@ -34,6 +34,8 @@ due to [Mg]o and [Ca]o only.
 
 Features: ``mg_mM, rate_hz, ei_ratio, ipsp_mV`` and ``ca_mM, v_rest_mV, spontaneous_hz,
 g_exc_nS, g_inh_nS, n_spikes, glu_release_prob, gaba_release_prob, gaba_mg_mod``.
+Report ``soma``: the somatic potential of the background run; spikes ``cell``: its spike
+times. Typical values: docs/guide.md, "Protocol notes: inhibition_mg".
 """
 
 from __future__ import annotations
@@ -42,12 +44,20 @@ from pathlib import Path
 
 import numpy as np
 
-from mgneuron.axon import apply_myelinated_axon, myelinated_axon_param
+from mgneuron.axon import apply_myelinated_axon
+from mgneuron.bath import apply_bath
+from mgneuron.cell import build_cell, cell_spec
+from mgneuron.cli import protocol_main
+from mgneuron.engine import RunSettings, Simulation, sample_interval
 from mgneuron.environment import PRESETS, Environment
-from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
+from mgneuron.locations import RegionSites, parse_location
+from mgneuron.measures import crossing_times
 from mgneuron.release import RELEASE_MODELS
-from mgneuron.results import Report, Spikes
-from mgneuron.simulation import RunSettings, record, run, sample_interval
+from mgneuron.results import Spikes
+from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
+from mgneuron.runner.groups import myelinated_axon_param
+from mgneuron.runner.params import celsius_param, record_every_param
+from mgneuron.runner.reports import stacked_report
 from mgneuron.synapses import (
     GABA_RELEASE,
     GLU_RELEASE,
@@ -140,15 +150,8 @@ class InhibitionMg(Protocol):
         ),
         Param("ipsp_window", 50.0, "ms", "IPSP search window after the volley", float, minimum=1.0),
         Param("t_transient", 100.0, "ms", "start of the analysis window", float, minimum=0.0),
-        Param("celsius", 34.0, "degC", "temperature", float),
-        Param(
-            "record_every",
-            0.5,
-            "ms",
-            "sampling of stored traces and conductances",
-            float,
-            minimum=0.0,
-        ),
+        celsius_param(),
+        record_every_param(0.5, "sampling of stored traces and conductances"),
     )
     defaults = {"tstop": 1100.0}
 
@@ -162,182 +165,130 @@ class InhibitionMg(Protocol):
             raise ProtocolError("inhibition_mg: inh_soma_fraction must lie in [0, 1]")
 
     def run_condition(self, p):
-        from mgneuron.cell import cell_spec
-        from mgneuron.locations import parse_location
+        seed = p.seed
+        bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
 
-        seed = p["seed"]
-        bath = Environment(mg_mM=p["mg_mM"], ca_mM=p["ca_mM"], celsius=p["celsius"])
-
-        # 1. The cell.
-        cell = cell_spec(p["morphology"] or None, p["biophysics"]).build()
-        _axon = apply_myelinated_axon(cell, p["myelinated_axon"])
+        # 1. The cell, and its myelinated axon if one is asked for.
+        cell = build_cell(cell_spec(p.morphology or None, p.biophysics))
+        _axon = apply_myelinated_axon(cell, p.myelinated_axon)
 
         # 2. Synapse sites (rules drawn with the run's seed: the same in every condition).
-        exc_sites = _draw(cell, p["exc_region"], p["n_exc"], seed, parse_location)
-        n_soma = int(round(p["inh_soma_fraction"] * p["n_inh"]))
-        inh_sites = [cell.soma] * n_soma + _draw(
-            cell, p["inh_region"], p["n_inh"] - n_soma, seed + 1, parse_location
-        )
+        exc_sites = _draw(cell, p.exc_region, p.n_exc, seed)
+        n_soma = int(round(p.inh_soma_fraction * p.n_inh))
+        inh_sites = [cell.soma] * n_soma + _draw(cell, p.inh_region, p.n_inh - n_soma, seed + 1)
 
         # 3. Synapses; Random123 release streams (seed, 0, index) for the stochastic mode.
+        release = {"model": p.release_model, "stochastic": p.stochastic, "n_sites": 5}
         glu = glutamatergic(
-            p["gmax_exc_uS"],
-            nmda_ratio=p["nmda_ratio"],
-            release=GLU_RELEASE.with_(
-                model=p["release_model"], stochastic=p["stochastic"], n_sites=5
-            ),
+            p.gmax_exc_uS, nmda_ratio=p.nmda_ratio, release=GLU_RELEASE.with_(**release)
         )
         gaba = gabaergic(
-            p["gmax_inh_uS"],
-            e_gaba_mV=p["e_gaba"],
-            mg_modulation=p["mg_modulation"],
-            release=GABA_RELEASE.with_(
-                model=p["release_model"], stochastic=p["stochastic"], n_sites=5
-            ),
-        )
+            p.gmax_inh_uS, e_gaba_mV=p.e_gaba, mg_modulation=p.mg_modulation,
+            release=GABA_RELEASE.with_(**release),
+        )  # fmt: skip
         exc = [instantiate(glu, seg, seed, 0, k) for k, seg in enumerate(exc_sites)]
         inh = [instantiate(gaba, seg, seed, 0, len(exc) + k) for k, seg in enumerate(inh_sites)]
-        cell.apply_environment(bath)  # after the synapses: they inserted the ions
+        apply_bath(bath, cell.sections)  # after the synapses: they inserted the ions
 
         # 4. Inputs: one synchronous inhibitory volley (IPSP run); Poisson trains
         #    (background run), train k from SeedSequence(seed).spawn(...)[k].
         volley = EventDriver()
         for syn in inh:
-            volley.add(syn, SpikeTrain((p["t_ipsp"],)))
+            volley.add(syn, SpikeTrain((p.t_ipsp,)))
         background = EventDriver()
-        trains_e = poisson_trains(len(exc), p["rate_exc_hz"], p["tstop"], seed)
-        trains_i = poisson_trains(len(inh), p["rate_inh_hz"], p["tstop"], seed + 1)
+        trains_e = poisson_trains(len(exc), p.rate_exc_hz, p.tstop, seed)
+        trains_i = poisson_trains(len(inh), p.rate_inh_hz, p.tstop, seed + 1)
         for syn, train in zip(exc + inh, trains_e + trains_i, strict=True):
             background.add(syn, train)
 
+        def run_bath(sim):
+            sim.run(before_init=lambda: apply_bath(bath, cell.sections))
+
         # 5. IPSP: a quiet control run and a run with the volley; the IPSP is the largest
-        #    difference control - volley in the window after the volley. If the cell fires
-        #    in that window (spontaneous firing, e.g. in Mg-free baths), it is undefined.
-        soma = cell.soma
-        v_init = cell.v_init
-        t_ipsp, win = p["t_ipsp"], p["ipsp_window"]
+        #    difference control - volley in the window after the volley, undefined when
+        #    the cell fires near the volley.
+        soma, v_init = cell.soma, cell.v_init
+        t_ipsp = p.t_ipsp
         ipsp_settings = RunSettings(
-            tstop=t_ipsp + win, dt=p["dt"], celsius=p["celsius"], v_init=v_init
+            tstop=t_ipsp + p.ipsp_window, dt=p.dt, celsius=p.celsius, v_init=v_init
         )
         background.enabled = False
         quiet = {}
         for name, on in (("control", False), ("volley", True)):
             volley.enabled = on
-            v_vec = record(soma._ref_v, ipsp_settings.dt)
-            run(ipsp_settings, before_init=lambda: bath.apply(cell.sections))
-            quiet[name] = np.array(v_vec)  # a copy: the Vector is recorded again
+            sim = Simulation(ipsp_settings)
+            v_vec = sim.record(soma._ref_v)
+            run_bath(sim)
+            quiet[name] = np.array(v_vec)
         tq = np.arange(len(quiet["control"])) * ipsp_settings.dt
         k0 = int(round(t_ipsp / ipsp_settings.dt))
         v_rest = float(quiet["control"][k0])
-        spont = _upward_crossings(tq, quiet["control"], SPIKE_THRESHOLD_MV)
+        spont = crossing_times(tq, quiet["control"], SPIKE_THRESHOLD_MV)
         fired = any(
-            (_upward_crossings(tq, quiet[n], SPIKE_THRESHOLD_MV) >= t_ipsp - 10.0).any()
-            for n in quiet
+            (crossing_times(tq, quiet[n], SPIKE_THRESHOLD_MV) >= t_ipsp - 10.0).any() for n in quiet
         )
         diff = quiet["control"][k0:] - quiet["volley"][k0:]
         ipsp = float("nan") if fired else float(diff.max())
 
-        # 6. Background run: soma potential, spikes, summed conductances.
-        settings = RunSettings(tstop=p["tstop"], dt=p["dt"], celsius=p["celsius"], v_init=v_init)
-        every = sample_interval(settings, p["record_every"])
+        # 6. Background run: soma potential (every step), spikes, summed conductances.
+        settings = RunSettings(tstop=p.tstop, dt=p.dt, celsius=p.celsius, v_init=v_init)
+        every = sample_interval(settings, p.record_every)
         background.enabled, volley.enabled = True, False
-        v_vec = record(soma._ref_v, settings.dt)
-        ge = [record(s.pp._ref_g, every) for s in exc]
-        gi = [record(s.pp._ref_g, every) for s in inh]
-        run(settings, before_init=lambda: bath.apply(cell.sections))
+        sim = Simulation(settings)
+        v_vec = sim.record(soma._ref_v)
+        ge = [sim.record(s.pp._ref_g, every) for s in exc]
+        gi = [sim.record(s.pp._ref_g, every) for s in inh]
+        run_bath(sim)
         v = np.asarray(v_vec)
         t = np.arange(len(v)) * settings.dt
-        spikes = _upward_crossings(t, v, SPIKE_THRESHOLD_MV)
-        window = p["tstop"] - p["t_transient"]
-        n_spk = int((spikes >= p["t_transient"]).sum())
+        spikes = crossing_times(t, v, SPIKE_THRESHOLD_MV)
+        window = p.tstop - p.t_transient
+        n_spk = int((spikes >= p.t_transient).sum())
         tg = np.arange(len(ge[0]) if ge else len(gi[0]) if gi else 0) * every
-        keep = tg >= p["t_transient"]
+        keep = tg >= p.t_transient
         g_exc = float(np.sum([np.asarray(x)[keep] for x in ge], axis=0).mean()) if ge else 0.0
         g_inh = float(np.sum([np.asarray(x)[keep] for x in gi], axis=0).mean()) if gi else 0.0
 
+        nan = float("nan")
         row = {
-            "mg_mM": p["mg_mM"],
-            "ca_mM": p["ca_mM"],
+            "mg_mM": p.mg_mM,
+            "ca_mM": p.ca_mM,
             "rate_hz": 1000.0 * n_spk / window,
-            "ei_ratio": g_exc / g_inh if g_inh > 0 else float("nan"),
+            "ei_ratio": g_exc / g_inh if g_inh > 0 else nan,
             "ipsp_mV": ipsp,
             "v_rest_mV": v_rest,
             "spontaneous_hz": 1000.0 * len(spont) / ipsp_settings.tstop,
             "g_exc_nS": 1000.0 * g_exc,
             "g_inh_nS": 1000.0 * g_inh,
             "n_spikes": n_spk,
-            "glu_release_prob": float(exc[0].pp.release_prob) if exc else float("nan"),
-            "gaba_release_prob": float(inh[0].pp.release_prob) if inh else float("nan"),
-            "gaba_mg_mod": float(inh[0].pp.mg_mod) if inh else float("nan"),
+            "glu_release_prob": float(exc[0].pp.release_prob) if exc else nan,
+            "gaba_release_prob": float(inh[0].pp.release_prob) if inh else nan,
+            "gaba_mg_mod": float(inh[0].pp.mg_mod) if inh else nan,
         }
-        stride = int(round(every / settings.dt))
-        data = v[::stride]
-        report = Report(
-            data=data,
-            time=(0.0, len(data) * every, every),
-            node_ids=np.array([0]),
-            element_ids=np.array([0]),
-            variable="v",
-            units="mV",
-            element_labels=["soma"],
-        )
+        report = stacked_report([v], p.record_every, settings.dt, ["soma"], "v", "mV", [0])
         spk = Spikes(spikes, np.zeros(len(spikes), dtype=np.uint64))
-        del volley, background, exc, inh, ge, gi, v_vec, soma
+        del volley, background, exc, inh, ge, gi, v_vec, soma, sim
         cell.delete()
         return ConditionResult(features=[row], reports={"soma": report}, spikes={"cell": spk})
 
     def plot(self, path, out_dir):
+        from mgneuron.plots.inhibition_mg import plot_inhibition_mg
+
         return [plot_inhibition_mg(path, Path(out_dir) / "inhibition_mg.png")]
 
 
-def _draw(cell, rule: str, n: int, seed: int, parse_location) -> list:
+def _draw(cell, rule: str, n: int, seed: int) -> list:
     """``n`` random sites of a location rule (length-weighted), reproducible from seed."""
     if n <= 0:
         return []
-    from mgneuron.locations import RegionSites
-
     base = parse_location(rule)
     if not isinstance(base, RegionSites):
         return [base.segment(cell)] * n  # a point rule (soma, ais): all n there
     return RegionSites(base.region, base.min_um, base.max_um, n, seed).segments(cell)
 
 
-def _upward_crossings(t: np.ndarray, v: np.ndarray, threshold: float) -> np.ndarray:
-    """Times (ms) at which v crosses threshold upwards, linearly interpolated."""
-    k = np.flatnonzero((v[:-1] < threshold) & (v[1:] >= threshold))
-    frac = (threshold - v[k]) / (v[k + 1] - v[k])
-    return t[k] + frac * (t[k + 1] - t[k])
-
-
-def plot_inhibition_mg(path, out: Path) -> Path:
-    """Firing rate, E/I conductance ratio and IPSP vs [Mg]o."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from mgneuron.plots import mg_colors, save
-    from mgneuron.results import read_features
-
-    df = read_features(path).sort_values("mg_mM")
-    colors = mg_colors(df["mg_mM"])
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
-    for ax, col, label in zip(
-        axes,
-        ("rate_hz", "ei_ratio", "ipsp_mV"),
-        ("firing rate (Hz)", "mean gE / gI", "compound IPSP (mV)"),
-        strict=True,
-    ):
-        ax.plot(df["mg_mM"], df[col], "-", color="0.6", lw=1)
-        for mg, value in zip(df["mg_mM"], df[col], strict=True):
-            ax.plot(mg, value, "o", color=colors[float(mg)], label=f"{mg:g} mM")
-        ax.set(xlabel="[Mg]o (mM)", ylabel=label)
-    axes[0].legend(title="[Mg]o", fontsize=7, title_fontsize=7)
-    return save(fig, out)
-
-
 def main(argv=None) -> int:
-    return cli_main(InhibitionMg, argv)
+    return protocol_main(InhibitionMg, argv)
 
 
 if __name__ == "__main__":

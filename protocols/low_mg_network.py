@@ -19,12 +19,12 @@ Per condition the network is simulated for ``tstop`` ms (fixed step ``dt``); the
 ``t_discard`` ms (the start-up transient, when all cells leave rest together) are left out
 of the measures. Population bursts are epochs in which the excitatory population rate
 (1 ms bins, Gaussian smoothing 10 ms) exceeds ``burst_threshold_hz`` per cell and at least
-20 % of the pyramidal cells fire (:func:`mgneuron.network.detect_bursts`). ``nmda_scale``
-0 is the D-APV experiment (no NMDA conductance anywhere), ``gaba_scale`` 0 bicuculline.
+20 % of the pyramidal cells fire (:func:`mgneuron.measures.network.detect_bursts`).
+``nmda_scale`` 0 is the D-APV experiment (no NMDA conductance anywhere), ``gaba_scale`` 0
+bicuculline.
 
 Default conditions: the six [Mg]o values at 2 mM Ca; ``--sweep mg=0,0.1,0.3,0.5,1,2
-ca=1,2,3`` adds the [Ca]o dependence. A 5 s condition of the default network takes about
-one minute on one core.
+ca=1,2,3`` adds the [Ca]o dependence.
 
 With ``mpiexec -n N mgneuron run low_mg_network --mpi`` the cells of every condition are
 dealt round-robin over the N ranks (``distributed``), spikes cross ranks through
@@ -38,19 +38,27 @@ SONATA layout (``/runs/<id>/spikes/excitatory``, ``.../inhibitory``).
 
 Expected (in vitro: Isaev et al. 2012, J Neurophysiol 107:417; model precedent: Golomb
 and colleagues): asynchronous firing at 1 mM Mg / 2 mM Ca; recurrent population bursts at
-<= 0.1 mM Mg that disappear when NMDA receptors are blocked; fewer bursts at 3 mM Ca.
+low [Mg]o that disappear when NMDA receptors are blocked; fewer bursts at 3 mM Ca.
+Typical values and run times: docs/guide.md, "Protocol notes: low_mg_network".
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from mgneuron.cli import protocol_main
+from mgneuron.engine import RunSettings, rank_info
 from mgneuron.environment import Environment
-from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
+from mgneuron.errors import ProtocolError
+from mgneuron.measures.network import network_features
+from mgneuron.network import EXC, INH, build, default_network, population_spikes, simulate
+from mgneuron.results import Spikes
+from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
+from mgneuron.runner.params import celsius_param
 
 MG_GRID = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0)
-# [Ca]o is a grid parameter with one default value: six conditions by default (about 6 min
-# on one core, 3 min with --workers 2); --sweep ca=1,2,3 gives the full 18-condition grid.
+# [Ca]o is a grid parameter with one default value: six conditions by default;
+# --sweep ca=1,2,3 gives the full 18-condition grid.
 CA_GRID = (2.0,)
 
 
@@ -74,83 +82,60 @@ class LowMgNetwork(Protocol):
         ),
         Param("nmda_ratio", 1.0, "", "E->E NMDA/AMPA peak conductance ratio", float, minimum=0.0),
         Param(
-            "bg_rate_exc_hz",
-            200.0,
-            "Hz",
-            "background rate onto each pyramidal cell",
-            float,
+            "bg_rate_exc_hz", 200.0, "Hz", "background rate onto each pyramidal cell", float,
             minimum=0.0,
         ),
-        Param("celsius", 34.0, "degC", "temperature", float),
+        celsius_param(),
         Param(
-            "t_discard",
-            250.0,
-            "ms",
-            "start-up transient left out of the measures",
-            float,
+            "t_discard", 250.0, "ms", "start-up transient left out of the measures", float,
             minimum=0.0,
         ),
         Param(
-            "burst_threshold_hz",
-            20.0,
-            "Hz",
-            "population-rate threshold of a burst",
-            float,
+            "burst_threshold_hz", 20.0, "Hz", "population-rate threshold of a burst", float,
             minimum=0.0,
         ),
-    )
+    )  # fmt: skip
     defaults = {"tstop": 5000.0}
 
     @classmethod
     def validate(cls, values):
-        from mgneuron.errors import ProtocolError
+        def as_list(v):
+            return v if isinstance(v, list) else [v]
 
-        tstops = values["tstop"] if isinstance(values["tstop"], list) else [values["tstop"]]
-        discards = (
-            values["t_discard"] if isinstance(values["t_discard"], list) else [values["t_discard"]]
-        )
-        if min(tstops) <= max(discards):
+        tstop, discard = min(as_list(values["tstop"])), max(as_list(values["t_discard"]))
+        if tstop <= discard:
             raise ProtocolError(
-                f"{cls.name}: tstop ({min(tstops)} ms) must be longer than t_discard "
-                f"({max(discards)} ms); lower --t-discard or raise --tstop"
+                f"{cls.name}: tstop ({tstop} ms) must be longer than t_discard "
+                f"({discard} ms); lower --t-discard or raise --tstop"
             )
 
     def run_condition(self, p):
-        from mgneuron.network import EXC, INH, build, default_network, network_features
-        from mgneuron.parallel import rank_info
-        from mgneuron.results import Spikes
-        from mgneuron.simulation import RunSettings
-
         # 1. The network: the same cells, wiring and background in every condition.
         spec = default_network(
-            p["n_exc"],
-            p["n_inh"],
-            seed=p["seed"],
-            g_ee_uS=p["g_ee_uS"],
-            nmda_ratio=p["nmda_ratio"],
-            bg_rate_exc_hz=p["bg_rate_exc_hz"],
-        ).scaled(nmda=p["nmda_scale"], gaba=p["gaba_scale"])
+            p.n_exc,
+            p.n_inh,
+            seed=p.seed,
+            g_ee_uS=p.g_ee_uS,
+            nmda_ratio=p.nmda_ratio,
+            bg_rate_exc_hz=p.bg_rate_exc_hz,
+        ).scaled(nmda=p.nmda_scale, gaba=p.gaba_scale)
         info = rank_info()
 
         # 2. Build this rank's cells, bathe them, simulate.
-        settings = RunSettings(tstop=p["tstop"], dt=p["dt"], celsius=p["celsius"], v_init=-70.0)
-        bath = Environment(mg_mM=p["mg_mM"], ca_mM=p["ca_mM"], celsius=p["celsius"])
+        settings = RunSettings(tstop=p.tstop, dt=p.dt, celsius=p.celsius, v_init=-70.0)
+        bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
         with build(spec, info) as net:
-            sim_s = net.run(settings, bath)
+            sim_s = simulate(net, settings, bath)
             n_syn = net.n_synapses
-            spikes = net.spikes()
+            spikes = population_spikes(net)
         if spikes is None:  # not rank 0: rank 0 gathers and writes
             return ConditionResult()
 
         # 3. Measures, after the start-up transient.
         feats, _ = network_features(
-            spikes,
-            spec,
-            p["t_discard"],
-            p["tstop"],
-            threshold_hz=p["burst_threshold_hz"],
+            spikes, spec.n_exc, spec.n_inh, p.t_discard, p.tstop, threshold_hz=p.burst_threshold_hz
         )
-        row = {"mg_mM": p["mg_mM"], "ca_mM": p["ca_mM"], "nmda_scale": p["nmda_scale"]}
+        row = {"mg_mM": p.mg_mM, "ca_mM": p.ca_mM, "nmda_scale": p.nmda_scale}
         row.update(feats)
         row.update({"n_synapses": n_syn, "ranks": info.nhost, "sim_s": sim_s})
         return ConditionResult(
@@ -165,7 +150,7 @@ class LowMgNetwork(Protocol):
 
 
 def main(argv=None) -> int:
-    return cli_main(LowMgNetwork, argv)
+    return protocol_main(LowMgNetwork, argv)
 
 
 if __name__ == "__main__":

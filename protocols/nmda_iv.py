@@ -3,15 +3,19 @@
 Methods
 -------
 One isopotential compartment per holding potential (``v_min`` to ``v_max`` in ``v_step``
-mV steps), each clamped by an SEClamp (series resistance 1 kOhm) and carrying one
-``NMDAMg`` synapse. All compartments receive one presynaptic event at ``t_event``. Per
-compartment we measure the peak NMDA current and the unblocked fraction ``B`` recorded by
-the mechanism at that time. Conditions: [Mg]o x Mg-block model (0 Jahr-Stevens,
-1 Woodhull, 2 kinetic). A derived table ``ic50`` gives, per voltage and model, the [Mg]o
-that halves the current, fitted from the sweep (B = 1 / (1 + Mg / IC50), least squares),
-beside the model's closed-form value.
+mV steps), each clamped by an SEClamp (series resistance 1 kOhm;
+:func:`mgneuron.preparations.clamp.clamped_compartments`) and carrying one ``NMDAMg``
+synapse. All compartments receive one presynaptic event at ``t_event``. Per compartment
+we measure the peak NMDA current and the unblocked fraction ``B`` recorded by the
+mechanism at the time of the peak conductance. Conditions: [Mg]o x Mg-block model
+(0 Jahr & Stevens 1990, 1 Woodhull with Spruston et al. 1995 parameters, 2 the kinetic
+scheme of Kampa et al. 2004). A derived table ``ic50`` gives, per voltage and model, the
+[Mg]o that halves the current, fitted from the sweep (B = 1 / (1 + Mg / IC50), least
+squares), beside the model's closed-form value (:func:`mgneuron.mgblock.ic50_formula`).
 
-Features: ``mg_mM, block_model, v_mV, i_peak_nA, g_peak_uS, B``.
+Features: ``mg_mM, block_model, v_mV, v_measured_mV, i_peak_nA, g_peak_uS, B``.
+Report ``nmda``: the NMDA current of every compartment. Typical values: docs/guide.md,
+"Protocol notes: nmda_iv".
 """
 
 from __future__ import annotations
@@ -21,11 +25,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mgneuron.bath import apply_bath
+from mgneuron.cli import protocol_main
+from mgneuron.engine import RunSettings, Simulation
 from mgneuron.environment import Environment
 from mgneuron.mgblock import ic50_formula
-from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
-from mgneuron.results import Report
-from mgneuron.simulation import RunSettings, record, run, sample_interval
+from mgneuron.preparations.clamp import clamped_compartments
+from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
+from mgneuron.runner.params import celsius_param, record_every_param
+from mgneuron.runner.reports import stacked_report
+
 
 class NmdaIV(Protocol):
     """NMDA I-V curves at several [Mg]o, for each Mg-block model."""
@@ -43,22 +52,15 @@ class NmdaIV(Protocol):
             grid=True,
             aliases=("model",),
             choices=(0, 1, 2),
-        ),
+        ),  # fmt: skip
         ca_param(),
         Param("v_min", -100.0, "mV", "lowest holding potential", float),
         Param("v_max", 40.0, "mV", "highest holding potential", float),
         Param("v_step", 10.0, "mV", "holding potential step", float, minimum=1e-3),
         Param("gmax_uS", 0.001, "uS", "NMDA peak conductance", float, minimum=0.0),
         Param("t_event", 20.0, "ms", "time of the presynaptic event", float, minimum=0.0),
-        Param("celsius", 34.0, "degC", "temperature", float),
-        Param(
-            "record_every",
-            0.1,
-            "ms",
-            "sampling interval of the stored currents",
-            float,
-            minimum=0.0,
-        ),
+        celsius_param(),
+        record_every_param(help="sampling interval of the stored currents"),
     )
     defaults = {"tstop": 80.0}
 
@@ -74,37 +76,31 @@ class NmdaIV(Protocol):
     def run_condition(self, p):
         from neuron import h
 
-        settings = RunSettings(tstop=p["tstop"], dt=p["dt"], celsius=p["celsius"], v_init=-70)
-        voltages = np.arange(p["v_min"], p["v_max"] + 0.5 * p["v_step"], p["v_step"])
+        settings = RunSettings(tstop=p.tstop, dt=p.dt, celsius=p.celsius, v_init=-70)
+        voltages = np.arange(p.v_min, p.v_max + 0.5 * p.v_step, p.v_step)
 
         # 1. One clamped compartment with one NMDA synapse per holding potential.
-        secs, clamps, syns = [], [], []
-        for k, vh in enumerate(voltages):
-            sec = h.Section(name=f"cell_{k}")
-            sec.L = sec.diam = 10.0
-            clamp = h.SEClamp(sec(0.5))
-            clamp.rs, clamp.dur1, clamp.amp1 = 1e-3, 1e9, float(vh)
-            syn = h.NMDAMg(sec(0.5))
-            syn.gmax, syn.block_model = p["gmax_uS"], p["block_model"]
-            secs.append(sec), clamps.append(clamp), syns.append(syn)
+        cells = clamped_compartments(voltages)
+        syns = cells.place("NMDAMg", gmax=p.gmax_uS, block_model=p.block_model)
 
         # 2. One presynaptic event at t_event into every synapse.
         stim = h.NetStim()
-        stim.start, stim.number = p["t_event"], 1
+        stim.start, stim.number = p.t_event, 1
         _netcons = [h.NetCon(stim, syn, 0, 0, 1.0) for syn in syns]
 
-        # 3. Record the NMDA current, the unblocked fraction and the membrane potential.
-        every = sample_interval(settings, p["record_every"])
-        i_vecs = [record(s._ref_i, settings.dt) for s in syns]
-        b_vecs = [record(s._ref_B, settings.dt) for s in syns]
-        v_vecs = [record(sec(0.5)._ref_v, settings.dt) for sec in secs]
-        g_vecs = [record(s._ref_g, settings.dt) for s in syns]
+        # 3. Record the NMDA current, the unblocked fraction, the membrane potential and
+        #    the conductance at every step.
+        sim = Simulation(settings)
+        i_vecs = [sim.record(s._ref_i) for s in syns]
+        b_vecs = [sim.record(s._ref_B) for s in syns]
+        v_vecs = [sim.record(seg._ref_v) for seg in cells.segments]
+        g_vecs = [sim.record(s._ref_g) for s in syns]
 
         # 4. Bath, then run.
-        bath = Environment(mg_mM=p["mg_mM"], ca_mM=p["ca_mM"], celsius=p["celsius"])
-        run(settings, before_init=lambda: bath.apply(secs))
+        bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
+        sim.run(before_init=lambda: apply_bath(bath, cells.sections))
 
-        # 5. Peak current and B at the time of the peak conductance.
+        # 5. Peak current; B, V and g at the time of the peak conductance.
         rows = []
         for vh, iv, bv, vv, gv in zip(voltages, i_vecs, b_vecs, v_vecs, g_vecs, strict=True):
             i, b, v, g = (np.asarray(x) for x in (iv, bv, vv, gv))
@@ -112,8 +108,8 @@ class NmdaIV(Protocol):
             k_i = int(np.argmax(np.abs(i)))
             rows.append(
                 {
-                    "mg_mM": p["mg_mM"],
-                    "block_model": p["block_model"],
+                    "mg_mM": p.mg_mM,
+                    "block_model": p.block_model,
                     "v_mV": float(vh),
                     "v_measured_mV": float(v[k_g]),
                     "i_peak_nA": float(i[k_i]),
@@ -121,18 +117,8 @@ class NmdaIV(Protocol):
                     "B": float(b[k_g]),
                 }
             )
-        stride = int(round(every / settings.dt))
-        data = np.stack([np.asarray(iv)[::stride] for iv in i_vecs], axis=1)
-        report = Report(
-            data=data,
-            time=(0.0, data.shape[0] * every, every),
-            node_ids=np.arange(len(voltages)),
-            element_ids=np.zeros(len(voltages)),
-            index_pointers=np.arange(len(voltages) + 1),
-            variable="i_nmda",
-            units="nA",
-            element_labels=[f"clamp at {vh:g} mV" for vh in voltages],
-        )
+        labels = [f"clamp at {vh:g} mV" for vh in voltages]
+        report = stacked_report(i_vecs, p.record_every, settings.dt, labels, "i_nmda", "nA")
         return ConditionResult(features=rows, reports={"nmda": report})
 
     def summarize(self, features: pd.DataFrame, values) -> dict[str, pd.DataFrame]:
@@ -177,10 +163,8 @@ class NmdaIV(Protocol):
         return [plot_nmda_iv(path, Path(out_dir) / "nmda_iv.png")]
 
 
-
-
 def main(argv=None) -> int:
-    return cli_main(NmdaIV, argv)
+    return protocol_main(NmdaIV, argv)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,13 @@
 Methods
 -------
 An isopotential compartment (20 x 20 um) is voltage-clamped at ``v_hold`` (SEClamp,
-series resistance 1 kOhm) and receives one ``GluSynMg`` synapse. NMDA receptors are off by
-default (``nmda_ratio`` 0, as with D-APV in the bath) so that the EPSC measures release
-only: the NMDA Mg2+ block would otherwise add a postsynaptic Mg dependence. The presynaptic
-fibre fires ``n_pulses`` spikes every ``isi_ms`` from ``t_first``: at 20 ms the first pair
-is the 20-ms paired pulse; at 50 ms the train is the 10-pulse 20 Hz train, whose first
-pair is the 50-ms paired pulse (later spikes cannot change the first two EPSCs).
+series resistance 1 kOhm; :func:`mgneuron.preparations.clamp.clamped_compartments`) and
+receives one ``GluSynMg`` synapse. NMDA receptors are off by default (``nmda_ratio`` 0,
+as with D-APV in the bath) so that the EPSC measures release only: the NMDA Mg2+ block
+would otherwise add a postsynaptic Mg dependence. The presynaptic fibre fires
+``n_pulses`` spikes every ``isi_ms`` from ``t_first``: at 20 ms the first pair is the
+20-ms paired pulse; at 50 ms the train is the 10-pulse 20 Hz train, whose first pair is
+the 50-ms paired pulse (later spikes cannot change the first two EPSCs).
 The release model (``mechanisms/release.inc``) scales the baseline release probability by
 the bath: Dodge & Rahamimoff 1967 competition (default) or the Markram et al. 2015 Hill
 form (``--release-model markram_hill``; no Mg term).
@@ -20,6 +21,7 @@ window after each spike, and report
 ``ppr``                 EPSC2 / EPSC1
 ``steady_state_ratio``  mean of the last three EPSCs / EPSC1 (end of the train)
 ``release_prob``        baseline release probability in the bath (the mechanism's value)
+``train_epsc<k>_nA``    the EPSC of spike k of the train
 
 Stochastic mode (``--stochastic 1``): ``n_trials`` independent copies of the compartment in
 one simulation, each synapse with ``n_sites`` binomial release sites and its own Random123
@@ -32,19 +34,28 @@ Derived table ``dose_response`` (Dodge-Rahamimoff model): per [Mg]o and ISI, the
 slope of epsc1 between the two lowest [Ca]o beside the formula's, and the factor by which
 [Mg]o shifts the Ca dose-response right relative to 0 mM Mg (log-log interpolation at the
 geometric-mean response of the overlap) beside 1 + Mg/K2.
+
+Report ``clamp``: the clamp current of the deterministic compartment and of the first
+``n_stored_trials`` trials. Typical values: docs/guide.md, "Protocol notes: release_mg".
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from mgneuron.protocol import ConditionResult, Param, Protocol, ca_param, cli_main, mg_param
+from mgneuron.bath import apply_bath
+from mgneuron.cli import protocol_main
+from mgneuron.engine import RunSettings, Simulation
+from mgneuron.environment import Environment
+from mgneuron.preparations.clamp import clamped_compartments
 from mgneuron.release import RELEASE_MODELS, ReleaseSpec, dodge_rahamimoff_factor
-from mgneuron.results import Report
-from mgneuron.simulation import RunSettings, record, run, sample_interval
+from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
+from mgneuron.runner.params import celsius_param, record_every_param
+from mgneuron.runner.reports import stacked_report
 from mgneuron.synapses import EventDriver, glutamatergic, instantiate, regular_train
 
 N_STEADY = 3  # EPSCs averaged for the steady-state ratio
@@ -123,15 +134,8 @@ class ReleaseMg(Protocol):
         ),
         Param("v_hold", -70.0, "mV", "holding potential", float),
         Param("window_ms", 10.0, "ms", "EPSC search window after each spike", float, minimum=0.1),
-        Param("celsius", 34.0, "degC", "temperature", float),
-        Param(
-            "record_every",
-            0.1,
-            "ms",
-            "sampling interval of the stored currents",
-            float,
-            minimum=0.0,
-        ),
+        celsius_param(),
+        record_every_param(help="sampling interval of the stored currents"),
         Param(
             "n_stored_trials", 5, "", "stochastic trials whose traces are stored", int, minimum=0
         ),
@@ -150,69 +154,56 @@ class ReleaseMg(Protocol):
         from neuron import h
 
         # 1. The presynaptic train; simulate at least to the last spike plus the window.
-        train = regular_train(p["n_pulses"], p["isi_ms"], p["t_first"])
-        last = train.times_ms[-1] + p["window_ms"] + 1.0
-        tstop = max(p["tstop"], last)
-        settings = RunSettings(tstop=tstop, dt=p["dt"], celsius=p["celsius"], v_init=p["v_hold"])
+        train = regular_train(p.n_pulses, p.isi_ms, p.t_first)
+        tstop = max(p.tstop, train.times_ms[-1] + p.window_ms + 1.0)
+        settings = RunSettings(tstop=tstop, dt=p.dt, celsius=p.celsius, v_init=p.v_hold)
 
         # 2. Release and synapse descriptions.
         release = ReleaseSpec(
-            U=p["U"],
-            tau_rec_ms=p["tau_rec"],
-            tau_facil_ms=p["tau_facil"],
-            model=p["release_model"],
-            dr_n=p["dr_n"],
-            dr_k1_mM=p["dr_k1"],
-            dr_k2_mM=p["dr_k2"],
-            hill_khalf_mM=p["hill_khalf"],
-        )
-        det_spec = glutamatergic(p["gmax_uS"], nmda_ratio=p["nmda_ratio"], release=release)
-        stoch_spec = det_spec.with_(release=release.with_(stochastic=True, n_sites=p["n_sites"]))
+            U=p.U, tau_rec_ms=p.tau_rec, tau_facil_ms=p.tau_facil, model=p.release_model,
+            dr_n=p.dr_n, dr_k1_mM=p.dr_k1, dr_k2_mM=p.dr_k2, hill_khalf_mM=p.hill_khalf,
+        )  # fmt: skip
+        det_spec = glutamatergic(p.gmax_uS, nmda_ratio=p.nmda_ratio, release=release)
+        stoch_spec = det_spec.with_(release=release.with_(stochastic=True, n_sites=p.n_sites))
 
-        # 3. Clamped compartments: the deterministic one first, then the stochastic trials.
-        specs = [det_spec] + ([stoch_spec] * p["n_trials"] if p["stochastic"] else [])
-        secs, clamps, syns = [], [], []
+        # 3. Clamped compartments (20 x 20 um) at v_hold, one synapse each: the
+        #    deterministic one first, then the stochastic trials; the train drives all.
+        specs = [det_spec] + ([stoch_spec] * p.n_trials if p.stochastic else [])
+        cells = clamped_compartments([p.v_hold] * len(specs), L_um=20.0, diam_um=20.0)
+        syns = [
+            instantiate(spec, seg, seed=p.seed, gid=k, index=0)
+            for k, (spec, seg) in enumerate(zip(specs, cells.segments, strict=True))
+        ]
         driver = EventDriver()
-        for k, spec in enumerate(specs):
-            sec = h.Section(name=f"cell_{k}")
-            sec.L = sec.diam = 20.0
-            clamp = h.SEClamp(sec(0.5))
-            clamp.rs, clamp.dur1, clamp.amp1 = 1e-3, 1e9, p["v_hold"]
-            syn = instantiate(spec, sec(0.5), seed=p["seed"], gid=k, index=0)
+        for syn in syns:
             driver.add(syn, train)
-            secs.append(sec), clamps.append(clamp), syns.append(syn)
 
-        # 4. Record the clamp currents; set the bath in every compartment; run.
-        i_vecs = [record(c._ref_i, settings.dt) for c in clamps]
-        t_vec = record(h._ref_t, settings.dt)
-
-        def bath(cells=secs):
-            for sec in cells:
-                for seg in sec:
-                    seg.cao, seg.mgo = p["ca_mM"], p["mg_mM"]
-
-        run(settings, before_init=bath)
+        # 4. Record the clamp currents at every step; the bath in every compartment; run.
+        sim = Simulation(settings)
+        i_vecs = [sim.record(c._ref_i) for c in cells.clamps]
+        t_vec = sim.record(h._ref_t)
+        bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
+        sim.run(before_init=partial(apply_bath, bath, cells.sections))
 
         # 5. EPSC peaks per spike; deterministic and trial statistics.
-        t = np.asarray(t_vec)
         traces = np.array([np.asarray(v) for v in i_vecs])
-        peaks = epsc_peaks(t, traces, train.times_ms, p["window_ms"])
+        peaks = epsc_peaks(np.asarray(t_vec), traces, train.times_ms, p.window_ms)
         det = peaks[0]
-        trials = peaks[1:] if p["stochastic"] else peaks[:1]
+        trials = peaks[1:] if p.stochastic else peaks[:1]
         mean = trials.mean(axis=0)
         n = trials.shape[0]
-        sem = trials[:, 0].std(ddof=1) / np.sqrt(n) if p["stochastic"] else float("nan")
+        sem = trials[:, 0].std(ddof=1) / np.sqrt(n) if p.stochastic else float("nan")
         ratio = mean / mean[0] if mean[0] > 0 else np.full_like(mean, np.nan)
         row = {
-            "ca_mM": p["ca_mM"],
-            "mg_mM": p["mg_mM"],
-            "isi_ms": p["isi_ms"],
+            "ca_mM": p.ca_mM,
+            "mg_mM": p.mg_mM,
+            "isi_ms": p.isi_ms,
             "epsc1_nA": float(mean[0]),
             "ppr": float(ratio[1]),
             "steady_state_ratio": float(ratio[-min(N_STEADY, len(ratio)) :].mean()),
             "release_prob": float(syns[0].pp.release_prob),
-            "stochastic": int(bool(p["stochastic"])),
-            "n_trials": int(n) if p["stochastic"] else 0,
+            "stochastic": int(bool(p.stochastic)),
+            "n_trials": int(n) if p.stochastic else 0,
             "epsc1_sem_nA": float(sem),
             "epsc1_det_nA": float(det[0]),
         }
@@ -221,22 +212,12 @@ class ReleaseMg(Protocol):
             row[f"train_epsc{k}_nA"] = float(value)
 
         # 6. Store the current of the deterministic compartment and a few trials.
-        every = sample_interval(settings, p["record_every"])
-        stride = int(round(every / settings.dt))
-        n_store = 1 + (min(p["n_stored_trials"], n) if p["stochastic"] else 0)
-        data = traces[:n_store, ::stride].T
+        n_store = 1 + (min(p.n_stored_trials, n) if p.stochastic else 0)
         labels = ["deterministic"] + [f"trial {k}" for k in range(n_store - 1)]
-        report = Report(
-            data=data,
-            time=(0.0, data.shape[0] * every, every),
-            node_ids=np.arange(n_store),
-            element_ids=np.zeros(n_store),
-            index_pointers=np.arange(n_store + 1),
-            variable="i_clamp",
-            units="nA",
-            element_labels=labels,
+        report = stacked_report(
+            traces[:n_store], p.record_every, settings.dt, labels, "i_clamp", "nA"
         )
-        del driver, syns, clamps, secs, i_vecs, t_vec
+        del driver, syns, cells, i_vecs, t_vec, sim
         return ConditionResult(features=[row], reports={"clamp": report})
 
     def summarize(self, features: pd.DataFrame, values) -> dict[str, pd.DataFrame]:
@@ -264,6 +245,8 @@ class ReleaseMg(Protocol):
         return {"dose_response": pd.DataFrame(rows)}
 
     def plot(self, path, out_dir):
+        from mgneuron.plots.release_mg import plot_release_mg
+
         return [plot_release_mg(path, Path(out_dir) / "release_mg.png")]
 
 
@@ -283,35 +266,8 @@ def _ca_shift(ref: pd.DataFrame, grp: pd.DataFrame) -> float:
     return float(np.exp(np.interp(level, e1, c1) - np.interp(level, e0, c0)))
 
 
-def plot_release_mg(path, out: Path) -> Path:
-    """First EPSC vs [Ca]o (log-log) and PPR vs [Mg]o, one line per [Mg]o / [Ca]o."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from mgneuron.plots import save
-    from mgneuron.results import read_features
-
-    df = read_features(path)
-    isi = sorted(df["isi_ms"].unique())[0]
-    df = df[df["isi_ms"] == isi]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
-    for mg, grp in df.groupby("mg_mM"):
-        grp = grp.sort_values("ca_mM")
-        ax1.loglog(grp["ca_mM"], grp["epsc1_nA"], "o-", label=f"{mg:g} mM Mg")
-    ax1.set(xlabel="[Ca]o (mM)", ylabel="first EPSC (nA)")
-    ax1.legend(fontsize=7)
-    for ca, grp in df.groupby("ca_mM"):
-        grp = grp.sort_values("mg_mM")
-        ax2.plot(grp["mg_mM"], grp["ppr"], "o-", label=f"{ca:g} mM Ca")
-    ax2.set(xlabel="[Mg]o (mM)", ylabel=f"PPR ({isi:g} ms)")
-    ax2.legend(fontsize=7)
-    return save(fig, out)
-
-
 def main(argv=None) -> int:
-    return cli_main(ReleaseMg, argv)
+    return protocol_main(ReleaseMg, argv)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ in Mainen et al. 1995; the soma rests near E_leak).
 
 from __future__ import annotations
 
-import argparse
 import gc
 import math
 import pickle
@@ -19,15 +18,11 @@ import numpy as np
 import pytest
 
 from mgneuron.biophysics import get_biophysics
-from mgneuron.cell import (
-    Cell,
-    CellSpec,
-    add_cell_arguments,
-    cell_spec,
-    cell_spec_from_args,
-)
+from mgneuron.cell import Cell, CellSpec, cell_spec
 from mgneuron.environment import Environment
 from mgneuron.morphology import MorphologySpec, MorphologyWarning
+from mgneuron.runner import Params, Protocol
+from mgneuron.runner.groups import cell_params, cell_spec_from_params
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "morphologies"
@@ -94,7 +89,7 @@ def test_spike_starts_in_ais(h, default_cell):
     Reference: Mainen et al. 1995 (spikes initiate in the initial segment with these
     densities). Also: rest within 1 mV of E_leak (-70 mV) before the step.
     """
-    from mgneuron.simulation import RunSettings, run
+    from mgneuron.engine import RunSettings, run
 
     cell = default_cell
     stim = h.IClamp(cell.soma)
@@ -159,17 +154,34 @@ def test_passive_set_and_json_file(h, tmp_path):
     passive.delete()
 
 
-def test_cli_arguments():
-    parser = argparse.ArgumentParser()
-    add_cell_arguments(parser)
-    args = parser.parse_args(
-        ["--morphology", "ball_and_stick", "--biophysics", "passive", "--d-lambda", "0.05"]
-    )
-    spec = cell_spec_from_args(args)
+class WithCell(Protocol):
+    """A protocol that takes the shared cell parameters (runner.groups.cell_params)."""
+
+    name = "with_cell"
+    title = "test protocol: the cell parameter group"
+    params = cell_params()
+
+
+def _params(argv: list[str]) -> Params:
+    """The Params a condition of WithCell gets for a command line."""
+    from mgneuron.cli import args_to_kwargs, build_parser
+
+    overrides, sweep = args_to_kwargs(WithCell, build_parser(WithCell).parse_args(argv))
+    values, swept = WithCell.resolve(overrides, sweep)
+    assert not swept
+    return Params(values, WithCell.name)
+
+
+def test_cell_params_and_spec_from_params():
+    """``--morphology``, ``--biophysics`` and ``--d-lambda`` of the cell parameter group
+    reach the CellSpec through a condition's Params (cell_spec_from_params)."""
+    p = _params(["--morphology", "ball_and_stick", "--biophysics", "passive", "--d-lambda", "0.05"])
+    assert p.morphology == "ball_and_stick" and p.d_lambda == 0.05
+    spec = cell_spec_from_params(p)
     assert Path(spec.morphology.path).name == "ball_and_stick.swc"
     assert spec.biophysics.name == "passive"
     assert spec.d_lambda.d_lambda == 0.05
-    defaults = cell_spec_from_args(parser.parse_args([]))
+    defaults = cell_spec_from_params(_params([]))
     assert Path(defaults.morphology.path).name == "l5_pyramid_stylized.swc"
     assert defaults.biophysics.name == "pyramidal"
     assert pickle.loads(pickle.dumps(defaults)) == defaults

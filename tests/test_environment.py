@@ -1,4 +1,4 @@
-"""The bath: presets, validation, and that a changed [Mg]o reaches every segment."""
+"""The bath as a description: presets and validation (pure Python; NEURON side: test_bath)."""
 
 from __future__ import annotations
 
@@ -39,27 +39,15 @@ def test_unphysiological_warns():
         Environment(mg_mM=2.5)
 
 
-def test_apply_reaches_every_segment(h):
-    """Sections built before and after a bath change all see the new [Mg]o and [Ca]o."""
-    a = h.Section(name="a")
-    a.nseg = 5
-    syn_a = [h.NMDAMg(seg) for seg in a]  # point processes bring the ions to their segment
-    Environment(mg_mM=0.3, ca_mM=1.5).apply()
-    b = h.Section(name="b")
-    b.nseg = 3
-    syn_b = [h.NMDAMg(seg) for seg in b]
-    assert all(seg.mgo == 1.0 for seg in b)  # new ions start from NEURON's default...
-    Environment(mg_mM=0.7, ca_mM=3.0).apply()  # ...until the bath is applied again
-    for sec in (a, b):
-        for seg in sec:
-            assert seg.mgo == 0.7 and seg.cao == 3.0
-    # and finitialize does not reset them
-    h.finitialize(-65)
-    assert all(seg.mgo == 0.7 for seg in a)
-    # per-section value
-    from mgneuron.environment import set_section_bath
+def test_bad_mg_in_environment():
+    with pytest.raises(BathError, match="mg_mM must be >= 0"):
+        Environment(mg_mM=-1)
+    with pytest.raises(BathError, match="finite"):
+        Environment(mg_mM=float("nan"))
 
-    set_section_bath(b, mg_mM=0.1)
-    assert all(seg.mgo == 0.1 for seg in b) and all(seg.mgo == 0.7 for seg in a)
-    Environment().apply()
-    del syn_a, syn_b
+
+def test_environment_has_no_temperature():
+    """The temperature belongs to the run (RunSettings.celsius), not to the bath."""
+    with pytest.raises(TypeError):
+        Environment(celsius=30.0)
+    assert "celsius" not in Environment().as_dict()

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from mgneuron.errors import LocationError
-from mgneuron.protocol import run_protocol
 from mgneuron.results import read_attrs, read_features
+from mgneuron.runner import run
 from tests.conftest import DATA, ROOT
 
 SHARED = sorted(p for p in (DATA / "morphologies").iterdir() if p.suffix in (".swc", ".asc"))
@@ -57,7 +57,7 @@ def test_epsp_mg_runs_on_each_reconstruction(morph, tmp_path):
 def test_mg_dependence_on_default_cell(tmp_path, h):
     """Over the presets, NMDA charge and Ca2+ entry fall monotonically as [Mg]o rises;
     the Ca2+ charge is frac_ca (0.1) of the NMDA charge."""
-    out = run_protocol("epsp_mg", tmp_path / "e.h5", tstop=150.0, quiet=True)
+    out = run("epsp_mg", tmp_path / "e.h5", tstop=150.0, quiet=True)
     df = read_features(out).sort_values("mg_mM")
     assert list(df["mg_mM"]) == [0.0, 0.2, 0.5, 1.0, 2.5]
     for col in ("epsp_peak_mV", "nmda_charge_pC", "ca_entry_pC"):
@@ -70,7 +70,7 @@ def test_mg_dependence_on_default_cell(tmp_path, h):
 def test_location_rule_that_matches_nothing(tmp_path, h):
     from mgneuron.results import read_conditions
 
-    out = run_protocol(
+    out = run(
         "epsp_mg", tmp_path / "e.h5", mg=[1.0], synapses="axon:0-100um", tstop=50.0, quiet=True
     )
     conds = read_conditions(out)
@@ -87,7 +87,7 @@ def test_trace_labels_name_places_in_the_cell_and_conditions_share_one_mapping(t
 
     from mgneuron.cell import build_cell, cell_spec
 
-    out = run_protocol("epsp_mg", tmp_path / "e.h5", tstop=30.0, sweep={"mg": [0.0, 1.0, 2.0]})
+    out = run("epsp_mg", tmp_path / "e.h5", tstop=30.0, sweep={"mg": [0.0, 1.0, 2.0]})
     with h5py.File(out) as f:
         maps = [f[f"runs/{k}/report/cell/mapping"] for k in range(3)]
         labels = [m["element_labels"].asstr()[:].tolist() for m in maps]

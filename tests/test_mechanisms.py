@@ -92,7 +92,7 @@ def test_load_is_idempotent(h):
 def test_nothing_compiles_at_import(tmp_path):
     env = dict(os.environ, MGNEURON_CACHE=str(tmp_path / "c"))
     code = (
-        "import mgneuron, mgneuron.protocol, mgneuron.results, mgneuron.cli; "
+        "import mgneuron, mgneuron.runner, mgneuron.engine, mgneuron.results, mgneuron.cli; "
         "import sys; print('neuron' in sys.modules)"
     )
     res = subprocess.run(

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mgneuron.simulation import RunSettings, run
+from mgneuron.engine import RunSettings, Simulation
+from mgneuron.preparations.clamp import clamped_compartments
 
 VOLTAGES = np.arange(-100.0, 40.0 + 1e-9, 10.0)
 MGS = (0.0, 0.1, 0.3, 1.0, 2.0, 3.0)
@@ -30,22 +31,16 @@ def kinetic_ss(v, mg):
 
 
 def clamped_B(h, model, mg, voltages, celsius=34.0, tstop=5.0, dt=0.005):
-    """Simulate one clamped compartment per voltage; return B at the end and traces."""
-    secs, clamps, syns, recs = [], [], [], []
-    for vh in voltages:
-        sec = h.Section()
-        sec.L = sec.diam = 10
-        c = h.SEClamp(sec(0.5))
-        c.rs, c.dur1, c.amp1 = 1e-3, 1e9, float(vh)
-        s = h.NMDAMg(sec(0.5))
-        s.block_model = model
-        vec = h.Vector().record(s._ref_B)
-        secs.append(sec), clamps.append(c), syns.append(s), recs.append(vec)
-    for sec in secs:
-        sec(0.5).mgo = mg  # per-section bath, set directly
-    run(RunSettings(tstop=tstop, dt=dt, celsius=celsius, v_init=float(voltages[0])))
+    """Simulate one clamped compartment per voltage; return B and V at the end."""
+    cells = clamped_compartments(voltages)
+    syns = cells.place("NMDAMg", block_model=model)
+    for seg in cells.segments:
+        seg.mgo = mg  # per-section bath, set directly
+    sim = Simulation(RunSettings(tstop=tstop, dt=dt, celsius=celsius, v_init=float(voltages[0])))
+    recs = [sim.record(s._ref_B) for s in syns]
+    sim.run()
     out = np.array([vec[-1] for vec in recs])
-    vm = np.array([sec(0.5).v for sec in secs])
+    vm = np.array([seg.v for seg in cells.segments])
     return out, vm
 
 
@@ -88,16 +83,15 @@ def test_kinetic_unblock_time_constant(h):
     Kampa et al. 2004 rates at +40 mV: k_on = 0.05 /mM/ms x 1 mM, k_off = 12.8 /ms,
     so tau = 1 / 12.85 ms = 77.8 us.
     """
-    sec = h.Section()
-    sec.L = sec.diam = 10
-    c = h.SEClamp(sec(0.5))
-    c.rs, c.dur1, c.amp1, c.dur2, c.amp2 = 1e-3, 2.0, -100.0, 1e9, 40.0
-    s = h.NMDAMg(sec(0.5))
-    s.block_model = 2
-    sec(0.5).mgo = 1.0
-    t = h.Vector().record(h._ref_t)
-    b = h.Vector().record(s._ref_B)
-    run(RunSettings(tstop=3.0, dt=0.0005, v_init=-100.0))
+    cells = clamped_compartments([-100.0])
+    c = cells.clamps[0]
+    c.dur1, c.dur2, c.amp2 = 2.0, 1e9, 40.0  # a step to +40 mV at 2 ms
+    (s,) = cells.place("NMDAMg", block_model=2)
+    cells.segments[0].mgo = 1.0
+    sim = Simulation(RunSettings(tstop=3.0, dt=0.0005, v_init=-100.0))
+    t = sim.record(h._ref_t)
+    b = sim.record(s._ref_B)
+    sim.run()
     t, b = np.asarray(t), np.asarray(b)
     after = t >= 2.0
     b0, binf = b[after][0], b[-1]
@@ -127,18 +121,16 @@ def test_unknown_block_model_is_a_clear_error(h):
 
 def test_calcium_fraction_is_written_to_ica(h):
     """ica = frac_ca * i while the synapse conducts, and qca integrates it."""
-    sec = h.Section()
-    sec.L = sec.diam = 10
-    c = h.SEClamp(sec(0.5))
-    c.rs, c.dur1, c.amp1 = 1e-3, 1e9, -20.0
-    s = h.NMDAMg(sec(0.5))
-    s.gmax, s.frac_ca = 0.001, 0.1
+    cells = clamped_compartments([-20.0])
+    sec = cells.sections[0]
+    (s,) = cells.place("NMDAMg", gmax=0.001, frac_ca=0.1)
     ns = h.NetStim()
     ns.start, ns.number = 1.0, 1
     nc = h.NetCon(ns, s, 0, 0, 1.0)
-    i = h.Vector().record(s._ref_i)
-    ica = h.Vector().record(sec(0.5)._ref_ica)
-    run(RunSettings(tstop=50.0, dt=0.025))
+    sim = Simulation(RunSettings(tstop=50.0, dt=0.025))
+    i = sim.record(s._ref_i)
+    ica = sim.record(sec(0.5)._ref_ica)
+    sim.run()
     i, ica = np.asarray(i), np.asarray(ica)
     k = int(np.argmin(i))
     area_cm2 = sec(0.5).area() * 1e-8
@@ -157,17 +149,38 @@ def test_kinetic_state_is_only_integrated_for_the_kinetic_model(h, mech):
     their B is unchanged: the closed forms still hold (tests above)."""
     states = {}
     for model in (0, 1, 2):
-        sec = h.Section(name="ks")
-        sec.L = sec.diam = 10
-        clamp = h.SEClamp(sec(0.5))
-        clamp.rs, clamp.dur1, clamp.amp1 = 1e-3, 1e9, -30.0
-        syn = getattr(h, mech)(sec(0.5))
-        syn.block_model = model
-        sec(0.5).mgo = 1.0
-        rec = h.Vector().record(syn._ref_mgblocked)
-        run(RunSettings(tstop=5.0, dt=0.025, celsius=34.0, v_init=-30.0))
+        cells = clamped_compartments([-30.0], name="ks")
+        (syn,) = cells.place(mech, block_model=model)
+        cells.segments[0].mgo = 1.0
+        sim = Simulation(RunSettings(tstop=5.0, dt=0.025, celsius=34.0, v_init=-30.0))
+        rec = sim.record(syn._ref_mgblocked)
+        sim.run()
         states[model] = np.asarray(rec).copy()
-        del rec, syn, clamp, sec
+        del rec, syn, cells, sim
     assert not states[0].any() and not states[1].any()
     # model 2 at -30 mV, 1 mM: blocked fraction 1 - B_inf of Kampa et al. 2004
     assert states[2][-1] == pytest.approx(1.0 - kinetic_ss(-30.0, 1.0), rel=1e-6)
+
+
+def test_clamped_compartments_hold_each_compartment_at_its_voltage(h):
+    """The voltage-clamp preparation: every compartment (passive membrane, e_pas -70 mV)
+    is at its own command after 1 ms, within 0.01 mV; exactly at the closed-form steady
+    state of a clamp with series resistance rs, V = (Vc + rs G e) / (1 + rs G) with G the
+    leak conductance (the clamp settles in rs C ~ 3 ns), to 1e-6 mV."""
+    voltages = (-100.0, -70.0, -40.0, 0.0, 40.0)
+    cells = clamped_compartments(voltages, L_um=10.0, diam_um=10.0, rs_MOhm=1e-3)
+    assert len(cells) == len(voltages) and cells.voltages_mV == voltages
+    assert [c.amp1 for c in cells.clamps] == list(voltages)
+    assert all(c.rs == 1e-3 and c.dur1 >= 1e9 for c in cells.clamps)
+    for sec in cells.sections:
+        sec.insert("pas")
+        sec.g_pas, sec.e_pas = 1e-3, -70.0  # S/cm2: 3.1 nS over the 314 um2 of a compartment
+    sim = Simulation(RunSettings(tstop=1.0, dt=0.025, v_init=-65.0))
+    v = [sim.record(seg._ref_v) for seg in cells.segments]
+    sim.run()
+    for vc, vec, seg in zip(voltages, v, cells.segments, strict=True):
+        g_uS = 1e-3 * seg.area() * 1e-8 * 1e6  # S/cm2 * um2 -> cm2 -> uS
+        rs_g = 1e-3 * g_uS  # MOhm * uS
+        expected = (vc + rs_g * -70.0) / (1.0 + rs_g)
+        assert vec[-1] == pytest.approx(vc, abs=0.01)
+        assert vec[-1] == pytest.approx(expected, abs=1e-6)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mgneuron.protocol import run_protocol
 from mgneuron.results import read_features, read_table
+from mgneuron.runner import run
 
 
 @pytest.fixture(scope="module")
 def iv_file(tmp_path_factory, h):
     out = tmp_path_factory.mktemp("iv") / "nmda_iv.h5"
-    return run_protocol("nmda_iv", out, quiet=True)
+    return run("nmda_iv", out, quiet=True)
 
 
 def test_features_and_conditions(iv_file):
@@ -58,3 +58,15 @@ def test_negative_slope_region_at_1mM(iv_file):
 def test_zero_mg_means_no_block(iv_file):
     df = read_features(iv_file)
     assert np.allclose(df.loc[df["mg_mM"] == 0, "B"], 1.0)
+
+
+@pytest.mark.validation
+def test_ic50_fit_equals_closed_form_for_every_model(iv_file):
+    """The fitted IC50 equals the model's closed form (mgblock.ic50_formula) at every
+    voltage, for the three block models (JS 3.57 mM, Woodhull 4.1 mM, kinetic 10.4 mM at
+    0 mV): 0.1 %. The kinetic model is at its equilibrium at the peak conductance."""
+    ic = read_table(iv_file, "ic50")
+    assert sorted(ic["block_model"].unique()) == [0, 1, 2]
+    np.testing.assert_allclose(ic["ic50_mM"], ic["ic50_formula_mM"], rtol=1e-3)
+    at0 = ic[ic["v_mV"] == 0.0].set_index("block_model")["ic50_mM"]
+    np.testing.assert_allclose(at0.loc[[0, 1, 2]], [3.57, 4.1, 10.435], rtol=1e-3)

@@ -5,7 +5,8 @@ Mg/K2))^n, log-log slope ~ n = 4 at low [Ca]o (measured 3.78 +- 0.2), Mg shifts 
 Ca dose-response right by (1 + Mg/K2) without changing the low-Ca slope; Markram et al.
 2015 (Cell 163:456) Hill checkpoints (VALIDATION.md); Tsodyks-Markram dynamics evaluated
 independently in numpy (mgneuron.release.tm_release). Simulations: one isopotential
-compartment per condition, ideal voltage clamp at -70 mV (SEClamp, rs 1 kOhm), AMPA only.
+compartment per condition, ideal voltage clamp at -70 mV (SEClamp, rs 1 kOhm; the
+clamped_compartments preparation), AMPA only.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import numpy as np
 import pytest
 
 from mgneuron import release as rel
+from mgneuron.engine import RunSettings, Simulation
+from mgneuron.preparations.clamp import clamped_compartments
 from mgneuron.release import ReleaseSpec
-from mgneuron.simulation import RunSettings, run
 from mgneuron.synapses import EventDriver, glutamatergic, instantiate, regular_train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,27 +36,25 @@ def clamped_epscs(h, baths, spec, train, ids=None, window_ms=10.0, dt=0.025):
     baths : list of (ca_mM, mg_mM); ids : list of (seed, gid, index) or None.
     Returns (peaks [n_baths, n_pulses], release_prob [n_baths], traces [n_baths, n_t]).
     """
-    secs, clamps, syns, recs = [], [], [], []
+    cells = clamped_compartments([V_HOLD] * len(baths), name="rel")
+    ids = ids if ids is not None else [(0, 0, k) for k in range(len(baths))]
+    syns = [
+        instantiate(spec, seg, seed=seed, gid=gid, index=index)
+        for seg, (seed, gid, index) in zip(cells.segments, ids, strict=True)
+    ]
     driver = EventDriver()
-    for k, _ in enumerate(baths):
-        sec = h.Section(name=f"rel_{k}")
-        sec.L = sec.diam = 10.0
-        clamp = h.SEClamp(sec(0.5))
-        clamp.rs, clamp.dur1, clamp.amp1 = 1e-3, 1e9, V_HOLD
-        seed, gid, index = ids[k] if ids is not None else (0, 0, k)
-        syn = instantiate(spec, sec(0.5), seed=seed, gid=gid, index=index)
+    for syn in syns:
         driver.add(syn, train)
-        secs.append(sec), clamps.append(clamp), syns.append(syn)
-        recs.append(h.Vector().record(clamp._ref_i))
 
     def bath():
-        for sec, (ca, mg) in zip(secs, baths, strict=True):
-            sec(0.5).cao, sec(0.5).mgo = ca, mg
+        for seg, (ca, mg) in zip(cells.segments, baths, strict=True):
+            seg.cao, seg.mgo = ca, mg
 
     times = train.as_array()
-    tstop = float(times[-1] + window_ms + 1)
-    tvec = h.Vector().record(h._ref_t)
-    run(RunSettings(tstop=tstop, dt=dt, v_init=V_HOLD), before_init=bath)
+    sim = Simulation(RunSettings(tstop=float(times[-1] + window_ms + 1), dt=dt, v_init=V_HOLD))
+    recs = [sim.record(clamp._ref_i) for clamp in cells.clamps]
+    tvec = sim.record(h._ref_t)
+    sim.run(before_init=bath)
     t = np.asarray(tvec)
     traces = np.array([np.asarray(r) for r in recs])
     peaks = np.empty((len(baths), len(times)))
@@ -392,11 +392,11 @@ def test_release_and_block_code_exist_once():
 
 @pytest.fixture(scope="module")
 def release_file(tmp_path_factory, h):
-    from mgneuron.protocol import run_protocol
+    from mgneuron.runner import run
 
     out = tmp_path_factory.mktemp("release") / "release_mg.h5"
     cas = [0.25, 0.4, 0.6, 1.0, 1.6, 2.5]
-    return run_protocol(
+    return run(
         "release_mg", out, quiet=True, ca=cas, mg=[0.0, 1.0, 3.0], isi=20.0, n_pulses=3, U=0.1
     )
 
@@ -491,13 +491,12 @@ def test_release_protocol_under_coreneuron(tmp_path, h):
     features: the Random123 streams and the rewind in INITIAL carry over; 1e-6 relative."""
     import os
 
-    from mgneuron.parallel import run
     from mgneuron.results import read_conditions, read_features
+    from mgneuron.runner import run
 
     kw = dict(ca=[2.0], mg=[0.5, 2.0], isi=[50.0], n_pulses=4, stochastic=True, n_trials=20)
     code = (
-        "from mgneuron.parallel import run\n"
-        f"run('release_mg', 'cn.h5', coreneuron=True, **{kw!r})\n"
+        f"from mgneuron.runner import run\nrun('release_mg', 'cn.h5', coreneuron=True, **{kw!r})\n"
     )
     res = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,

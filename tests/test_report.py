@@ -14,8 +14,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from mgneuron.protocol import list_protocols
 from mgneuron.report import MEASURES, STEPS, build_report, measure_values
+from mgneuron.runner import list_protocols
 
 SCENARIOS = ("normal", "hypomagnesemia", "severe_hypomagnesemia", "therapeutic")
 CHROMIUM_FLAGS = [

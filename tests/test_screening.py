@@ -1,4 +1,4 @@
-"""Surface-charge screening: the Python reference, independent checks, and the NMODL shift.
+"""Surface-charge screening: the Python reference and its independent checks (no NEURON).
 
 References and tolerances (per test below):
 * Grahame equation for a pure 1:1 electrolyte, closed form
@@ -9,7 +9,8 @@ References and tolerances (per test below):
   no binding): 0.5 mV.
 * Hille, Woodhull & Shapiro 1975 (+20 to +25 mV per tenfold divalent; -18 mV without
   divalents relative to 2 mM Ca) for the empirical form.
-* NMODL (surface_charge.inc read through screen_probe) vs the Python reference: 0.1 mV.
+* The NMODL shift (surface_charge.inc read through screen_probe) is compared with this
+  reference in tests/test_bath.py.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import numpy as np
 import pytest
 
 from mgneuron import screening
-from mgneuron.environment import Environment
 from mgneuron.errors import BathError
 from mgneuron.screening import ScreeningParams, shift_mV, surface_potential_mV
 
@@ -218,159 +218,5 @@ def test_inc_defaults_match_python_defaults():
     }
     expected = ScreeningParams().as_dict()
     expected["model"] = screening.MODELS[expected["model"]]
-    for field, glob in screening._GLOBALS.items():
+    for field, glob in screening.NMODL_GLOBALS.items():
         assert values[glob] == expected[field], glob
-
-
-# --------------------------------------------------------------------------------------
-# NMODL: surface_charge.inc through the screen_probe mechanism
-
-
-@pytest.fixture
-def screen(h):
-    """h with screening reset to the defaults before and after the test."""
-    celsius = h.celsius
-    screening.configure(ScreeningParams())
-    yield h
-    screening.configure(ScreeningParams())
-    h.celsius = celsius
-
-
-def probe_grid(h, celsius):
-    """One section, one segment per ([Mg]o, [Ca]o) of the grid; return NMODL shifts."""
-    sec = h.Section(name="screen_grid")
-    sec.nseg = MG_GRID.size * CA_GRID.size
-    sec.insert("screen_probe")
-    pairs = [(mg, ca) for mg in MG_GRID for ca in CA_GRID]
-    for seg, (mg, ca) in zip(sec, pairs, strict=True):
-        seg.mgo, seg.cao = mg, ca
-    h.celsius = celsius
-    h.finitialize(-70)
-    got = np.array([seg.screen_probe.shift for seg in sec]).reshape(MG_GRID.size, -1)
-    return got
-
-
-@pytest.mark.validation
-@pytest.mark.parametrize(
-    "params, celsius",
-    [
-        (ScreeningParams(), 34.0),
-        (ScreeningParams(monovalent_mM=120.0, sigma_e_per_nm2=-0.5), 22.0),
-        (ScreeningParams(k_ca_per_M=12.0, k_mg_per_M=8.0), 34.0),
-        (ScreeningParams(k_ca_per_M=2000.0, k_mg_per_M=1000.0), 34.0),  # charge reversal
-        (ScreeningParams(monovalent_mM=5.0, sigma_e_per_nm2=-2.0), 6.3),
-        (ScreeningParams(model="empirical"), 34.0),
-    ],
-)
-def test_nmodl_matches_python_on_grid(screen, params, celsius):
-    """NMODL shift (per-segment mgo/cao) vs the Python reference over [Mg]o 0-5 x [Ca]o
-    0-10 mM: within 0.1 mV (bracketed Newton in NMODL vs bisection in Python)."""
-    h = screen
-    screening.configure(params)
-    got = probe_grid(h, celsius)
-    ref = shift_mV(MG_GRID[:, None], CA_GRID[None, :], params, celsius)
-    np.testing.assert_allclose(got, ref, atol=0.1)
-    assert np.max(np.abs(got - ref)) < 1e-6  # in practice the two agree to round-off
-
-
-def test_nmodl_off_gives_zero(screen):
-    screening.configure(model="off")
-    assert np.all(probe_grid(screen, 34.0) == 0.0)
-
-
-def test_changing_mgo_changes_shift_without_other_call(screen):
-    """Set seg.mgo in the middle of a run (an event): the shift follows at the next step."""
-    from mgneuron.simulation import RunSettings, run
-
-    h = screen
-    sec = h.Section(name="screen_mid")
-    sec.nseg = 3
-    sec.insert("screen_probe")
-    for seg in sec:
-        seg.mgo, seg.cao = 1.0, 2.0
-    vec = h.Vector().record(sec(0.5)._ref_shift_screen_probe)
-    tvec = h.Vector().record(h._ref_t)
-
-    def drop_mg():
-        sec(0.5).mgo = 0.0  # this segment only
-
-    run(RunSettings(tstop=2.0, dt=0.025, celsius=34.0), events=[(1.0, drop_mg)])
-    shift, t = np.array(vec), np.array(tvec)
-    assert np.all(np.abs(shift[t < 0.99]) < 1e-9)
-    assert shift[-1] == pytest.approx(shift_mV(0.0, 2.0, celsius=34.0), abs=1e-6)
-    assert shift[-1] < -2.0
-    assert sec(0.1).screen_probe.shift == pytest.approx(0.0, abs=1e-9)  # neighbour untouched
-
-
-def test_celsius_and_configure_invalidate_the_cache(screen):
-    h = screen
-    sec = h.Section(name="screen_cache")
-    sec.insert("screen_probe")
-    sec(0.5).mgo, sec(0.5).cao = 0.2, 2.0
-    h.celsius = 34.0
-    h.finitialize(-70)
-    assert sec(0.5).screen_probe.shift == pytest.approx(shift_mV(0.2, 2.0, celsius=34.0))
-    h.celsius = 6.3
-    h.fadvance()
-    assert sec(0.5).screen_probe.shift == pytest.approx(shift_mV(0.2, 2.0, celsius=6.3))
-    new = screening.configure(sigma_e_per_nm2=-0.6)
-    assert new == ScreeningParams(sigma_e_per_nm2=-0.6)
-    h.fadvance()
-    assert sec(0.5).screen_probe.shift == pytest.approx(shift_mV(0.2, 2.0, new, celsius=6.3))
-
-
-def test_configure_reaches_every_screened_mechanism(screen):
-    h = screen
-    mechs = screening.screened_mechanisms()
-    assert "screen_probe" in mechs
-    screening.configure(model="empirical", slope_mV=25.0, k_ca_per_M=3.0)
-    for mech in mechs:
-        assert getattr(h, f"screening_model_{mech}") == 2
-        assert getattr(h, f"screening_slope_{mech}") == 25.0
-        assert getattr(h, f"screening_kca_{mech}") == 3.0
-    assert screening.current() == ScreeningParams(model="empirical", slope_mV=25.0, k_ca_per_M=3.0)
-    with pytest.raises(BathError, match="unknown screening parameter"):
-        screening.configure(sigma=-1)
-
-
-def test_environment_apply_sets_monovalent_salt(screen):
-    """Environment.apply hands [Na]o + [K]o to the screening model; the shift follows."""
-    h = screen
-    sec = h.Section(name="screen_env")
-    sec.insert("screen_probe")
-    env = Environment(mg_mM=0.3, ca_mM=1.5, na_mM=110.0, k_mM=5.0, celsius=30.0)
-    env.apply([sec])
-    assert screening.current().monovalent_mM == 115.0
-    h.finitialize(-70)
-    expected = shift_mV(0.3, 1.5, ScreeningParams(monovalent_mM=115.0), celsius=30.0)
-    assert sec(0.5).screen_probe.shift == pytest.approx(expected, abs=1e-6)
-    assert screening.set_monovalent(115.0) is False  # unchanged: caches kept
-    Environment().apply([sec])
-    assert screening.current().monovalent_mM == 148.0
-
-
-def test_every_screened_channel_uses_the_shift(screen):
-    """Each density mechanism that includes surface_charge.inc computes the same shift as
-    the probe in the same segment (read from its cache after finitialize)."""
-    h = screen
-    mt = h.MechanismType(0)  # density mechanisms
-    density = set()
-    for i in range(int(mt.count())):
-        mt.select(i)
-        name = h.ref("")
-        mt.selected(name)
-        density.add(name[0])
-    dens = [m for m in screening.screened_mechanisms() if m in density and m != "screen_probe"]
-    if not dens:
-        pytest.skip("no channel includes surface_charge.inc yet")
-    sec = h.Section(name="screen_channels")
-    sec.insert("screen_probe")
-    for m in dens:
-        sec.insert(m)
-    sec(0.5).mgo, sec(0.5).cao = 0.1, 1.0
-    h.finitialize(-70)
-    expected = sec(0.5).screen_probe.shift
-    assert expected < -3.0
-    for m in dens:
-        got = getattr(sec(0.5), m).screening_c_shift
-        assert got == pytest.approx(expected, abs=1e-9), f"{m} does not call screening_shift"

@@ -13,10 +13,12 @@ import pickle
 import numpy as np
 import pytest
 
+from mgneuron.bath import apply_bath
+from mgneuron.engine import RunSettings, Simulation, run
 from mgneuron.environment import Environment
 from mgneuron.errors import MgNeuronError
+from mgneuron.preparations.clamp import clamped_compartments
 from mgneuron.release import ReleaseSpec
-from mgneuron.simulation import RunSettings, run
 from mgneuron.synapses import (
     GABA_RELEASE,
     EventDriver,
@@ -82,12 +84,6 @@ def test_poisson_trains_seeded_and_poisson():
 # ----------------------------------------------------------------- NEURON side
 
 
-def clamp(h, sec, v):
-    c = h.SEClamp(sec(0.5))
-    c.rs, c.dur1, c.amp1 = 1e-3, 1e9, v
-    return c
-
-
 def test_instantiate_sets_every_parameter(h):
     sec = h.Section(name="inst")
     rel = ReleaseSpec(
@@ -144,14 +140,12 @@ def test_event_driver_times_rerun_and_cleanup(h):
     """Events arrive at the train's times (conductance rises in the next step); a second
     run gives the same trace; a disabled driver delivers nothing; dropping the model leaves
     no section behind."""
-    sec = h.Section(name="drv")
-    sec.L = sec.diam = 10
-    vc = clamp(h, sec, -70.0)
-    syn = instantiate(glutamatergic(nmda_ratio=0.0), sec(0.5))
+    cells = clamped_compartments([-70.0], name="drv")
+    syn = instantiate(glutamatergic(nmda_ratio=0.0), cells.segments[0])
     driver = EventDriver()
     driver.add(syn, SpikeTrain((5.0, 12.5)), weight=2.0, delay_ms=1.0)
     assert len(driver) == 1 and driver.n_events == 2
-    g = h.Vector().record(syn.pp._ref_g_ampa)
+    g = h.Vector().record(syn.pp._ref_g_ampa)  # kept over three runs
     t = h.Vector().record(h._ref_t)
     settings = RunSettings(tstop=20.0, dt=0.025, v_init=-70.0)
     run(settings)
@@ -168,17 +162,17 @@ def test_event_driver_times_rerun_and_cleanup(h):
     driver.enabled = False
     run(settings)
     assert not np.array(g).any()
-    del syn, driver, vc, sec, g, t
+    del syn, driver, cells, g, t
     gc.collect()
     assert not list(h.allsec())
 
 
 def test_environment_reaches_synapse(h):
-    """Environment.apply after creating the synapse sets the bath its release sees."""
+    """apply_bath after creating the synapse sets the bath its release sees."""
     sec = h.Section(name="bath")
     syn = instantiate(glutamatergic(), sec(0.5))
     env = Environment(mg_mM=2.0, ca_mM=1.0)
-    run(RunSettings(tstop=0.1), before_init=lambda: env.apply([sec]))
+    run(RunSettings(tstop=0.1), before_init=lambda: apply_bath(env, [sec]))
     assert syn.pp.release_prob == pytest.approx(0.5 * ReleaseSpec().bath_factor(1.0, 2.0))
 
 
@@ -188,20 +182,22 @@ def test_glusyn_nmda_block_is_mgblock(h, mg):
     """GluSynMg's B follows Jahr-Stevens at the clamped voltage (1e-9), its block function
     equals NMDAMg's exactly, and the NMDA peak conductance is
     nmda_ratio * gmax * release_prob (0.5 %)."""
-    secs = [h.Section(name=f"nm{k}") for k in range(2)]
-    clamps = [clamp(h, s, -40.0) for s in secs]
+    # NEURON's default section (100 x 500 um), clamped at -40 mV
+    cells = clamped_compartments([-40.0, -40.0], L_um=100.0, diam_um=500.0, name="nm")
+    secs = cells.sections
     glu = instantiate(glutamatergic(0.001, nmda_ratio=0.6), secs[0](0.5))
     nmda = h.NMDAMg(secs[1](0.5))
     driver = EventDriver()
     driver.add(glu, SpikeTrain((2.0,)))
     driver.add(nmda, SpikeTrain((2.0,)))
-    gn = h.Vector().record(glu.pp._ref_g_nmda)
+    sim = Simulation(RunSettings(tstop=30.0, v_init=-40.0))
+    gn = sim.record(glu.pp._ref_g_nmda)
 
     def bath():
         for s in secs:
             s(0.5).mgo = mg
 
-    run(RunSettings(tstop=30.0, v_init=-40.0), before_init=bath)
+    sim.run(before_init=bath)
 
     def js(v):
         return 1.0 / (1.0 + np.exp(-0.062 * v) * mg / 3.57)
@@ -214,24 +210,24 @@ def test_glusyn_nmda_block_is_mgblock(h, mg):
     pp = glu.pp
     assert pp.g == pytest.approx(pp.g_ampa + pp.B * pp.g_nmda, rel=1e-12)
     assert pp.i == pytest.approx(pp.g * (secs[0](0.5).v - pp.e), rel=1e-9)
-    del clamps, driver
+    del cells, driver
 
 
 def _gaba_run(h, mg, on, v_hold=-40.0, stochastic=False):
-    sec = h.Section(name="gaba")
-    sec.L = sec.diam = 10
-    vc = clamp(h, sec, v_hold)
+    cells = clamped_compartments([v_hold], name="gaba")
+    seg = cells.segments[0]
     rel = GABA_RELEASE.with_(stochastic=stochastic, n_sites=4)
-    syn = instantiate(gabaergic(0.002, mg_modulation=on, release=rel), sec(0.5), seed=2)
+    syn = instantiate(gabaergic(0.002, mg_modulation=on, release=rel), seg, seed=2)
     driver = EventDriver()
     driver.add(syn, regular_train(5, 20.0, 5.0))
-    i = h.Vector().record(vc._ref_i)
-    g = h.Vector().record(syn.pp._ref_g)
+    sim = Simulation(RunSettings(tstop=110.0, v_init=v_hold))
+    i = sim.record(cells.clamps[0]._ref_i)
+    g = sim.record(syn.pp._ref_g)
 
     def bath():
-        sec(0.5).mgo = mg
+        seg.mgo = mg
 
-    run(RunSettings(tstop=110.0, v_init=v_hold), before_init=bath)
+    sim.run(before_init=bath)
     return np.array(i), syn.pp.release_prob, syn.pp.mg_mod, np.array(g)
 
 
@@ -326,10 +322,10 @@ def test_inhibition_protocol_bath_dependence(inhibition_file):
 
 def test_inhibition_modulation_off_is_neutral_at_1mM(inhibition_file, tmp_path):
     """With --mg-modulation 0 the 1 mM condition reproduces the file's features exactly."""
-    from mgneuron.protocol import run_protocol
     from mgneuron.results import read_features
+    from mgneuron.runner import run
 
-    out = run_protocol(
+    out = run(
         "inhibition_mg", tmp_path / "off.h5", quiet=True, mg=1.0, mg_modulation=False,
         morphology="ball_and_stick", n_exc=40, n_inh=16, tstop=300.0, t_transient=50.0,
     )  # fmt: skip

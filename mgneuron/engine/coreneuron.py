@@ -59,6 +59,20 @@ def coreneuron_active() -> bool:
 
 
 def run_coreneuron(settings: RunSettings, todo) -> None:
+    """Initialise and integrate to ``settings.tstop`` with CoreNEURON (``pc.psolve``).
+
+    Called by :func:`run` once it has set the globals; the run goes in ``psolve`` pieces
+    (see :func:`between_pieces`), and every event callback runs at the end of the piece
+    that reaches its time.
+
+    Parameters
+    ----------
+    settings : RunSettings
+        The run's settings (``v_init`` in mV, ``tstop`` in ms); fixed step only.
+    todo : list of (t_ms, callable)
+        Callbacks at simulated times (ms), sorted by time; those at or after ``tstop``
+        are skipped.
+    """
     from neuron import coreneuron, h
 
     prepare_coreneuron()
@@ -212,10 +226,11 @@ def coreneuron_compatibility(lib=None) -> dict[str, str]:
 
 
 def check_coreneuron_model() -> None:
-    """Refuse to hand the current model to CoreNEURON if it uses a mechanism CoreNEURON
-    would abort the process on: one whose layouts differ (:func:`coreneuron_compatibility`)
-    or one the CoreNEURON build does not have (APCount, extracellular, a .mod compiled for
-    NEURON only; :func:`coreneuron_mechanisms`).
+    """Refuse the current model if CoreNEURON would abort the process on one of its mechanisms.
+
+    Such a mechanism is one whose layouts differ (:func:`coreneuron_compatibility`) or one
+    the CoreNEURON build does not have (APCount, extracellular, a .mod compiled for NEURON
+    only; :func:`coreneuron_mechanisms`).
 
     Raises
     ------
@@ -258,8 +273,11 @@ def _is_point(name: str) -> bool:
 
 
 def _in_use(name: str, point: bool) -> bool:
-    """Whether the model has an instance of a point process or a section with a density
-    mechanism of that name."""
+    """Tell whether the model uses mechanism ``name``.
+
+    True when the model has an instance of the point process (``point``) or a section
+    with the density mechanism of that name.
+    """
     from neuron import h
 
     if point:
@@ -273,9 +291,12 @@ _CORE_MECHS: dict[str, frozenset[str]] = {}
 
 
 def coreneuron_mechanisms(lib=None) -> frozenset[str]:
-    """Names of the mechanisms the loaded CoreNEURON build holds (its translated .mod files:
-    CoreNEURON's own hh, pas, IClamp, SEClamp, ExpSyn, Exp2Syn, NetStim, PatternStim and
-    mgneuron's); empty when the build folder does not list them."""
+    """Names of the mechanisms the loaded CoreNEURON build holds.
+
+    Those are its translated .mod files: CoreNEURON's own hh, pas, IClamp, SEClamp,
+    ExpSyn, Exp2Syn, NetStim, PatternStim and mgneuron's. Empty when the build folder
+    does not list them.
+    """
     from mgneuron.mechanisms import loaded
 
     lib = lib or loaded()

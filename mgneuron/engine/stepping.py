@@ -163,7 +163,6 @@ def _psolve_in_pieces(pc, tstop: float) -> None:
     the last one. ``stoprun`` (set by a callback to end a run early) is honoured as by
     ``continuerun``.
     """
-
     h = hoc()
 
     hook = PIECES["hook"]
@@ -201,7 +200,6 @@ def _cvode_steps(cvode, tstop: float) -> None:
     about 0.1 s; inside ``continuerun`` it went unnoticed until the end of the run. The
     loop skips continuerun's per-step clock and plot calls, so it is also faster.
     """
-
     h = hoc()
 
     h.stoprun = 0

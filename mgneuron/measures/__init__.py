@@ -8,6 +8,8 @@ closed forms and reused on stored traces.
 - :mod:`~mgneuron.measures.bisection`: one bisection loop for thresholds and boundaries
 - :mod:`~mgneuron.measures.conduction`: arrival times, velocity, block, safety factor
 - :mod:`~mgneuron.measures.excitability`: rheobase, f-I gain
+- :mod:`~mgneuron.measures.threshold`: Weiss's strength-duration law, site of spike initiation
+- :mod:`~mgneuron.measures.network`: population rate, bursts, synchrony of a network
 """
 
 from mgneuron.measures.bisection import bisect_boundary, bisect_threshold
@@ -20,12 +22,25 @@ from mgneuron.measures.conduction import (
     safety_factor,
 )
 from mgneuron.measures.excitability import fi_gain, find_rheobase
+from mgneuron.measures.network import (
+    Burst,
+    detect_bursts,
+    network_features,
+    population_rate,
+    synchrony_index,
+)
 from mgneuron.measures.spikes import (
     count_spikes,
     crossing_times,
     firing_rate_hz,
     spike_times,
     threshold_dvdt,
+)
+from mgneuron.measures.threshold import (
+    initiation_site,
+    threshold_at_initiation,
+    weiss_fit,
+    weiss_threshold_nA,
 )
 
 __all__ = [
@@ -44,4 +59,13 @@ __all__ = [
     "safety_factor",
     "find_rheobase",
     "fi_gain",
+    "Burst",
+    "population_rate",
+    "detect_bursts",
+    "synchrony_index",
+    "network_features",
+    "weiss_threshold_nA",
+    "weiss_fit",
+    "initiation_site",
+    "threshold_at_initiation",
 ]

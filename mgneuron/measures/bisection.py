@@ -87,7 +87,7 @@ def _narrow(
     done: Callable[[float, float], bool],
     max_iter: int,
 ) -> float:
-    """The one bisection loop: halve [lo, hi] (ok False at lo, True at hi) until ``done``."""
+    """Run the one bisection loop: halve [lo, hi] (ok False at lo, True at hi) until ``done``."""
     for _ in range(max_iter):
         if done(lo, hi):
             break

@@ -20,7 +20,7 @@ __all__ = [
 
 
 def crossing_times(t_ms: np.ndarray, v_mV: np.ndarray, threshold_mV: float = -20.0) -> np.ndarray:
-    """Times of the upward crossings of a threshold, linearly interpolated between samples.
+    """Find the upward crossings of a threshold, linearly interpolated between samples.
 
     Parameters
     ----------
@@ -81,7 +81,7 @@ def count_spikes(
     start_ms: float = -math.inf,
     stop_ms: float = math.inf,
 ) -> int:
-    """Number of spikes in ``[start_ms, stop_ms)`` (see :func:`spike_times`)."""
+    """Count the spikes in ``[start_ms, stop_ms)`` (ms; see :func:`spike_times`)."""
     return int(spike_times(t_ms, v_mV, threshold_mV, start_ms, stop_ms).size)
 
 

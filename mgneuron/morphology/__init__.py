@@ -1,6 +1,7 @@
 """Reconstructed morphologies (SWC, Neurolucida ASCII): check, load into NEURON, discretise.
 
 - :mod:`~mgneuron.morphology.validation`: the validation report, ``validate_morphology``, SWC checks
+- :mod:`~mgneuron.morphology.report`: ``ValidationReport`` and the plausibility bounds
 - :mod:`~mgneuron.morphology.neurolucida`: the Neurolucida ASCII grammar and checks
 - :mod:`~mgneuron.morphology.loader`: ``MorphologySpec``, ``Morphology``, Import3d, soma policies
 - :mod:`~mgneuron.morphology.discretize`: the d_lambda rule and the discretisation report

@@ -48,6 +48,7 @@ class DLambda:
     max_nseg: int = 32767
 
     def __post_init__(self) -> None:
+        """Check d_lambda > 0, freq_hz > 0 (Hz) and max_nseg >= 1; make the first two floats."""
         for name in ("d_lambda", "freq_hz"):
             v = float(getattr(self, name))
             if not (math.isfinite(v) and v > 0):
@@ -57,7 +58,7 @@ class DLambda:
             raise MorphologyError(f"max_nseg must be >= 1, got {self.max_nseg}")
 
     def nseg(self, sec) -> int:
-        """The nseg this rule gives one section (reads Ra, cm and the geometry)."""
+        """Compute the nseg this rule gives one section (reads Ra, cm and the geometry)."""
         electrotonic = _electrotonic_length(sec, self.freq_hz)
         n = 2 * int((electrotonic / self.d_lambda + 0.9) / 2) + 1
         m = int(self.max_nseg)
@@ -144,6 +145,7 @@ class DiscretizationReport:
     total_electrotonic_length: float
 
     def __str__(self) -> str:
+        """Return a one-line summary: sections, segments, largest segment in lambda_f."""
         return (
             f"{self.n_sections} sections, {self.n_segments} segments; largest segment "
             f"{self.max_segment_lambda:.4f} lambda_{self.freq_hz:g}Hz "

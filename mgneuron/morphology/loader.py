@@ -95,6 +95,7 @@ class MorphologySpec:
     format: str | None = None
 
     def __post_init__(self) -> None:
+        """Resolve the path (a shipped name included) and check the soma policies."""
         object.__setattr__(self, "path", str(_resolve_path(self.path)))
         if self.zero_soma not in ("replace", "error"):
             raise MorphologyError(
@@ -252,7 +253,7 @@ class Morphology:
         return sum(sec.nseg for sec in self.sections)
 
     def label(self, where) -> str:
-        """A section's or segment's name within this morphology: ``soma[0](0.5)``.
+        """Name a section or segment within this morphology: ``soma[0](0.5)``.
 
         NEURON names sections after their owner object (``ball_and_stick#3.soma[0]``),
         whose instance number differs between runs and processes; the label leaves it
@@ -281,21 +282,25 @@ class Morphology:
         self._owner = None
 
     def __enter__(self) -> Morphology:
+        """Return the morphology itself."""
         return self
 
     def __exit__(self, *exc) -> None:
+        """Remove the sections from NEURON (:meth:`delete`)."""
         self.delete()
 
     def __len__(self) -> int:
+        """Return the number of sections."""
         return len(self.sections)
 
     def __repr__(self) -> str:
+        """Return the name and the number of sections, in all and per region."""
         counts = ", ".join(f"{r}={len(s)}" for r, s in self.regions.items() if s)
         return f"<Morphology {self.name}: {len(self.sections)} sections ({counts})>"
 
 
 def _resolve_path(path: str | os.PathLike) -> Path:
-    """A path as given, or the name of a shipped morphology."""
+    """Resolve a path as given, or the name of a shipped morphology."""
     p = Path(path).expanduser()
     if p.exists():
         return p.resolve()  # absolute: worker processes and results files see the same
@@ -432,7 +437,7 @@ _VALIDATED: dict[tuple, ValidationReport] = {}
 
 
 def _file_key(path: str | os.PathLike, format: str | None) -> tuple | None:
-    """(resolved path, format, mtime, size): what identifies a file's content here."""
+    """Key a file's content here by (resolved path, format, mtime in ns, size in bytes)."""
     p = Path(path)
     try:
         st = p.stat()

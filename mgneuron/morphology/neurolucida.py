@@ -470,7 +470,10 @@ def _starts_with_keyword(value) -> bool:
 
 
 def _asc_property(toks, j: int) -> int:
-    """A property '(' label values ')' (values: numbers, strings, labels, RGB (r, g, b))."""
+    """Parse a property '(' label values ')' (numbers, strings, labels, RGB (r, g, b)).
+
+    Returns the index of the token after it.
+    """
     kinds, values = toks.kinds, toks.values
     if _starts_with_keyword(values[j + 1]):
         _check_label(toks, j + 1)
@@ -510,7 +513,10 @@ def _asc_property(toks, j: int) -> int:
 
 
 def _asc_marker(toks, j: int) -> int:
-    """A marker '(' label properties points ')', e.g. (Dot (Color Red) (x y z d) ...)."""
+    """Parse a marker '(' label properties points ')', e.g. (Dot (Color Red) (x y z d) ...).
+
+    Returns the index of the token after it.
+    """
     kinds = toks.kinds
     _check_label(toks, j + 1)
     k = j + 2
@@ -536,7 +542,7 @@ def _asc_marker_or_property(toks, j: int) -> int:
 
 
 def _asc_spine(toks, j: int) -> int:
-    """A spine '<' properties point '>' after a point."""
+    """Parse a spine '<' properties point '>' after a point."""
     kinds = toks.kinds
     k = j + 1
     while kinds[k] == "(" and kinds[k + 1] == "L" and not _is_point_start(toks, k):

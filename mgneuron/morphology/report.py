@@ -1,5 +1,6 @@
-"""What validating a morphology file found (:class:`ValidationReport`), and the
-plausibility bounds both file grammars (SWC and Neurolucida) check against.
+"""What validating a morphology file found (:class:`ValidationReport`), and bounds.
+
+The plausibility bounds are those both file grammars (SWC and Neurolucida) check against.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ _DEFAULT_MORPHOLOGY = "l5_pyramid_stylized.swc"
 
 @functools.cache
 def _shipped_dir() -> Path:
-    """The installed package folder of the shipped morphologies (it does not move)."""
+    """Locate the installed package folder of the shipped morphologies (it does not move)."""
     return Path(str(resources.files("mgneuron._morphologies")))
 
 
@@ -39,5 +39,5 @@ def shipped_morphology(name: str) -> Path:
 
 
 def default_morphology_path() -> Path:
-    """The morphology protocols use by default: the stylized layer-5 pyramidal cell."""
+    """Return the morphology protocols use by default: the stylized layer-5 pyramidal cell."""
     return shipped_morphology(_DEFAULT_MORPHOLOGY)

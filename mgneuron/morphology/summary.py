@@ -19,7 +19,8 @@ class MorphologySummary:
     Attributes
     ----------
     name, path, format, soma : str
-        ``soma`` is the kind of soma the file gives (see :class:`ValidationReport`).
+        ``soma`` is the kind of soma the file gives (see
+        :class:`~mgneuron.morphology.report.ValidationReport`).
     per_region : dict of str -> dict
         For each present region: ``sections``, ``segments``, ``length_um``, ``area_um2``.
     total_length_um, total_area_um2 : float
@@ -41,7 +42,7 @@ class MorphologySummary:
     warnings: list
 
     def to_text(self) -> str:
-        """The table printed by ``mgneuron morph``."""
+        """Format the table printed by ``mgneuron morph``."""
         rows = [
             f"morphology   {self.name}  ({self.path})",
             f"format       {self.format}; soma given as: {self.soma}",

@@ -60,6 +60,7 @@ __all__ = ["ValidationReport", "validate_morphology"]
 
 _SWC_REGION = {1: "soma", 2: "axon", 3: "basal", 4: "apical"}
 
+
 def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
@@ -133,7 +134,7 @@ _NUMERIC_CHARS = re.compile(r"[0-9eE+\-.\s]*\Z")
 
 
 def _bad_swc_field(tokens: list[str], path: str, line: int) -> MorphologyError:
-    """The precise error for a data line that did not convert cleanly."""
+    """Build the precise error for a data line that did not convert cleanly."""
     for name, tok in zip(_SWC_FIELDS, tokens, strict=True):
         if NONFINITE.match(tok):
             what = "coordinate" if name in ("x", "y", "z") else name
@@ -158,7 +159,7 @@ def _bad_swc_field(tokens: list[str], path: str, line: int) -> MorphologyError:
 
 
 def _swc_table(text: str, path: str) -> tuple[np.ndarray, np.ndarray]:
-    """Data lines as a float table (n, 7) and their 1-based line numbers.
+    """Parse the data lines into a float table (n, 7) and their 1-based line numbers.
 
     Raises at the first line with a wrong column count or a field that is not a number.
     """

@@ -8,7 +8,7 @@ __all__ = ["figure", "mg_colors", "save"]
 
 
 def figure(ncols: int = 1, nrows: int = 1, width: float = 4.2, height: float = 3.4):
-    """A new figure with the Agg backend (never opens a window)."""
+    """Make a new figure with the Agg backend (never opens a window); return (fig, axes)."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -19,7 +19,7 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 4.2, height: float = 3
 
 
 def mg_colors(values) -> dict[float, tuple]:
-    """A colour per [Mg]o value, dark = high Mg, light = low Mg."""
+    """Pick a colour per [Mg]o value, dark = high Mg, light = low Mg."""
     import matplotlib
 
     cmap = matplotlib.colormaps["viridis"]

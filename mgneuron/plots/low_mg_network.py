@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mgneuron.measures.network import EXC, INH
 from mgneuron.plots.common import figure, save
 from mgneuron.results import read_features, read_parameters, read_spikes
 
@@ -26,7 +27,7 @@ def _pick(df, mg: float, ca: float):
 
 
 def _scalar(df, values: dict, name: str, default: float) -> float:
-    """A parameter's value: from the features table when swept, else from /parameters."""
+    """Read a parameter's value: from the features table when swept, else from /parameters."""
     if name in df:
         return float(df[name].iloc[0])
     v = values.get(name, default)
@@ -58,7 +59,7 @@ def plot_low_mg_network(path: str | Path, out: str | Path, window_ms: float = 30
         row = df[df["condition_id"] == cid].iloc[0]
         sp = read_spikes(path, condition_id=cid)
         n_exc = int(row["n_exc"]) if "n_exc" in row else int(_scalar(df, values, "n_exc", 80))
-        for pop, color, offset in (("excitatory", "tab:blue", 0), ("inhibitory", "tab:red", n_exc)):
+        for pop, color, offset in ((EXC, "tab:blue", 0), (INH, "tab:red", n_exc)):
             s = sp[(sp.population == pop) & (sp.t_ms >= t0) & (sp.t_ms < t1)]
             ax.plot(s.t_ms, s.node_id + offset, "|", color=color, ms=2, mew=0.6)
         ax.set_title(

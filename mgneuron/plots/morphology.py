@@ -113,7 +113,7 @@ def plot_morphology(
 
 
 def morph_command(path: str, out_png: str | None = None, biophysics: str = "pyramidal") -> str:
-    """What ``mgneuron morph FILE`` does: load, summarise, draw; returns the printed text.
+    """Do what ``mgneuron morph FILE`` does: load, summarise, draw; return the printed text.
 
     Segments are counted as a cell would have them: d_lambda 0.1 at 100 Hz with the Ra and
     cm of the ``biophysics`` set's "all" rule (Ra 150 Ohm cm, cm 0.75 uF/cm2 for the

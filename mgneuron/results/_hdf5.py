@@ -21,8 +21,11 @@ _INT_TID = h5py.h5t.py_create(np.dtype(np.int64), logical=True)
 
 
 def str_attr(obj_id, name: str, value: str) -> None:
-    """Set a string attribute as ``obj.attrs[name] = value`` would (variable-length
-    UTF-8 scalar, replacing one of that name), through the low-level API (~20 vs ~40 us)."""
+    """Set a string attribute as ``obj.attrs[name] = value`` would.
+
+    A variable-length UTF-8 scalar, replacing one of that name, written through the
+    low-level API (~20 vs ~40 us).
+    """
     bname = name.encode()
     if h5py.h5a.exists(obj_id, bname):
         h5py.h5a.delete(obj_id, bname)
@@ -57,7 +60,10 @@ def small_dataset(group: h5py.Group, name: str, data: np.ndarray) -> None:
 
 
 def write_mapping(g, node_ids, element_ids, index_pointers, time, labels=None) -> None:
-    """The SONATA ``mapping`` group of a report under ``g``; ``time`` is (start, stop, step)."""
+    """Write the SONATA ``mapping`` group of a report under ``g``.
+
+    ``time`` is (start, stop, step) in ms.
+    """
     m = g.create_group("mapping")
     small_dataset(m, "node_ids", np.asarray(node_ids, dtype=np.uint64))
     small_dataset(m, "index_pointers", np.asarray(index_pointers, np.uint64))
@@ -70,7 +76,7 @@ def write_mapping(g, node_ids, element_ids, index_pointers, time, labels=None) -
 
 
 def read_columns(group: h5py.Group) -> dict[str, np.ndarray]:
-    """A table group's columns, in order, as numpy arrays (strings decoded)."""
+    """Read a table group's columns, in order, as numpy arrays (strings decoded)."""
     columns = list(group.attrs.get("columns", list(group.keys())))
     data = {}
     for col in columns:

@@ -91,7 +91,7 @@ def read_parameters(path: str | os.PathLike, allow_partial: bool = False) -> dic
 
 
 def read_conditions(path: str | os.PathLike, allow_partial: bool = False) -> pd.DataFrame:
-    """The conditions table: one row per condition (ids, swept values, status, error)."""
+    """Read the conditions table: one row per condition (ids, swept values, status, error)."""
     with _open(path, allow_partial) as f:
         conds = _read_table(f["conditions"])
     # Conditions are stored in the order they finished (workers, MPI, resume); read
@@ -104,7 +104,7 @@ def read_conditions(path: str | os.PathLike, allow_partial: bool = False) -> pd.
 def read_features(
     path: str | os.PathLike, allow_partial: bool = False, failed: bool = False
 ) -> pd.DataFrame:
-    """The features table joined with the conditions on ``condition_id``.
+    """Read the features table joined with the conditions on ``condition_id``.
 
     Parameters
     ----------
@@ -132,7 +132,7 @@ def read_features(
 
 
 def read_table(path: str | os.PathLike, name: str, allow_partial: bool = False) -> pd.DataFrame:
-    """A derived table from ``/tables/<name>``."""
+    """Read a derived table from ``/tables/<name>``."""
     with _open(path, allow_partial) as f:
         if name not in f["tables"]:
             raise ResultsError(
@@ -147,7 +147,7 @@ def read_traces(
     population: str | None = None,
     allow_partial: bool = False,
 ) -> pd.DataFrame:
-    """Recorded traces in long form.
+    """Read recorded traces in long form.
 
     Returns
     -------

@@ -37,8 +37,8 @@ class Report:
     element_ids : ndarray of int
         Segment (element) id of every column of ``data``.
     index_pointers : ndarray of int, optional
-        N+1 offsets into the columns, one range per node; default: columns in
-        node order, counted from ``node_ids`` and ``element_counts``.
+        N+1 offsets into the columns, one range per node; required for several nodes,
+        default for one node: every column (``[0, n_elements]``).
     variable : str
         Name of the recorded variable (e.g. "v", "i").
     units : str
@@ -57,6 +57,7 @@ class Report:
     element_labels: list[str] | None = None
 
     def __post_init__(self) -> None:
+        """Convert the arrays to their stored dtypes and check their shapes agree."""
         self.data = np.asarray(self.data, dtype=np.float32)
         if self.data.ndim == 1:
             self.data = self.data[:, None]
@@ -85,6 +86,9 @@ class Spikes:
         Spike times (ms).
     node_ids : ndarray of int
         Node id of each spike.
+    sorting : str
+        ``"by_time"`` (default): sorted by time, then node id; otherwise by node id,
+        then time.
     """
 
     timestamps: np.ndarray
@@ -92,6 +96,7 @@ class Spikes:
     sorting: str = field(default="by_time")
 
     def __post_init__(self) -> None:
+        """Convert the arrays to their stored dtypes and sort them as ``sorting`` says."""
         t = np.asarray(self.timestamps, dtype=np.float64)
         n = np.asarray(self.node_ids, dtype=np.uint64)
         order = np.lexsort((n, t)) if self.sorting == "by_time" else np.lexsort((t, n))
@@ -117,6 +122,7 @@ class ReportStream:
 
     @property
     def dataset(self) -> h5py.Dataset:
+        """The HDF5 dataset the rows go to, shape (n_rows, n_elements), float32."""
         return self._ds
 
     def append(self, block: np.ndarray) -> None:
@@ -206,6 +212,7 @@ class ReportFile:
         self._stream.dataset.attrs["variable"] = variable
 
     def __del__(self) -> None:
+        """Close and delete the temporary file if the report was never closed."""
         # Dropped without close (the condition failed): remove the temporary file.
         f = getattr(self, "_f", None)
         if f is not None and f.id.valid:

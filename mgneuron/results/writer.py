@@ -185,8 +185,11 @@ def _append_columns(
 
 
 def _table_columns(meta: dict) -> dict[str, np.ndarray] | None:
-    """A table's columns as :func:`read_columns` would read them, from what the writer
-    appended (no HDF5 reads); None when the table had rows before this writer opened it."""
+    """Rebuild a table's columns as :func:`read_columns` would read them, without HDF5 reads.
+
+    From what the writer appended; None when the table had rows before this writer opened
+    it.
+    """
     if meta.get("mirror") is None:
         return None
     data = {}
@@ -203,8 +206,10 @@ _NONE_TYPE = type(None)
 
 
 def _type_kind(tp: type, values: list) -> str:
-    """:func:`_kind` of the values of Python type ``tp`` among ``values``, remembered per
-    type (tables hold thousands of values)."""
+    """Give the :func:`_kind` of the values of Python type ``tp`` among ``values``.
+
+    Remembered per type (tables hold thousands of values).
+    """
     kind = _TYPE_KINDS.get(tp)
     if kind is None:
         kind = _TYPE_KINDS[tp] = _kind(next(v for v in values if type(v) is tp))
@@ -212,7 +217,7 @@ def _type_kind(tp: type, values: list) -> str:
 
 
 def _new_column(group: h5py.Group, key: str, kind: str, n_rows: int) -> h5py.Dataset:
-    """A resizable 1-D column (chunks of 1024) with its ``kind`` attribute.
+    """Create a resizable 1-D column (chunks of 1024) with its ``kind`` attribute.
 
     The same as ``create_dataset(key, shape, maxshape=(None,), chunks=(1024,))`` plus
     ``attrs["kind"]``, through the low-level API (~0.1 ms less per column).
@@ -240,7 +245,7 @@ def _write_at(ds: h5py.Dataset, start: int, column: np.ndarray) -> None:
 
 
 def _mapping_digest(rep: Report) -> bytes:
-    """A digest of everything a report's ``/mapping`` group holds."""
+    """Hash everything a report's ``/mapping`` group holds."""
     h = hashlib.blake2b(digest_size=16)
     # Report has already given the id arrays their stored dtypes (__post_init__).
     time = np.asarray(rep.time, dtype=np.float64)
@@ -564,9 +569,11 @@ class ResultsWriter:
         return self.partial
 
     def __enter__(self) -> ResultsWriter:
+        """Return the writer itself."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the file as partial if :meth:`finish` has not closed it (see :meth:`close`)."""
         if self._f.id.valid:
             self.close()
 

@@ -166,7 +166,7 @@ def run_workers(cls, tasks: Mapping[int, dict], workers: int) -> Iterator[tuple]
 
 
 def bulletin_board(pc):
-    """A backend that farms conditions out through pc.submit/pc.working."""
+    """Make a backend that farms conditions out through pc.submit/pc.working."""
 
     def backend(cls, tasks: Mapping[int, dict]) -> Iterator[tuple]:
         for cid, p in tasks.items():
@@ -179,7 +179,7 @@ def bulletin_board(pc):
 
 
 def lockstep(pc):
-    """A backend (rank 0) running each condition on every rank at once."""
+    """Make the backend of rank 0 that runs each condition on every rank at once."""
 
     def backend(cls, tasks: Mapping[int, dict]) -> Iterator[tuple]:
         for cid, p in tasks.items():
@@ -200,7 +200,7 @@ def lockstep_follower(pc, cls) -> None:
 
 
 def serve_ranks(pc) -> Callable[[], None]:
-    """What rank 0 calls between the psolve pieces of its own conditions.
+    """Make what rank 0 calls between the psolve pieces of its own conditions.
 
     The master of NEURON's bulletin board answers the other ranks (a finished result, a
     request for the next condition) only inside bulletin-board calls or while hoc code

@@ -58,7 +58,7 @@ def cell_params(
 
 
 def cell_spec_from_params(p) -> CellSpec:
-    """The CellSpec named by a protocol's parameters (see :func:`cell_params`)."""
+    """Build the CellSpec named by a protocol's parameters (see :func:`cell_params`)."""
     return cell_spec(
         morphology=p.get("morphology"),
         biophysics=p.get("biophysics"),
@@ -68,7 +68,7 @@ def cell_spec_from_params(p) -> CellSpec:
 
 
 def myelinated_axon_param() -> Param:
-    """The ``--myelinated-axon DIAMETER[:PRESET[,key=value...]]`` parameter (default none).
+    """Declare ``--myelinated-axon DIAMETER[:PRESET[,key=value...]]`` (default none).
 
     Apply its value to a built cell with :func:`mgneuron.axon.apply_myelinated_axon`.
     """

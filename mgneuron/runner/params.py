@@ -68,6 +68,7 @@ class Param:
 
     @property
     def cli_flag(self) -> str:
+        """Command-line flag: ``flag``, or ``--`` + the name with dashes."""
         return self.flag or "--" + self.name.replace("_", "-")
 
     def convert(self, value: Any, protocol: str) -> Any:
@@ -104,7 +105,7 @@ class Param:
 
 
 def mg_param(default: Sequence[float], help: str = "[Mg]o") -> Param:
-    """The swept [Mg]o parameter every protocol shares (``--mg``, alias ``mg``, mM, >= 0)."""
+    """Declare the swept [Mg]o parameter of every protocol (``--mg``, alias ``mg``, mM, >= 0)."""
     return Param(
         "mg_mM", tuple(default), "mM", help, float, grid=True, flag="--mg", aliases=("mg",),
         minimum=0.0,
@@ -112,8 +113,10 @@ def mg_param(default: Sequence[float], help: str = "[Mg]o") -> Param:
 
 
 def ca_param(default: float | Sequence[float] = 2.0, help: str = "[Ca]o") -> Param:
-    """The [Ca]o parameter of every protocol (``--ca``, alias ``ca``, mM, >= 0); swept over
-    its default values when ``default`` is a sequence."""
+    """Declare the [Ca]o parameter of every protocol (``--ca``, alias ``ca``, mM, >= 0).
+
+    Swept over its default values when ``default`` is a sequence.
+    """
     grid = not isinstance(default, int | float)
     return Param(
         "ca_mM", tuple(default) if grid else float(default), "mM", help, float, grid=grid,
@@ -129,12 +132,12 @@ COMMON_PARAMS: tuple[Param, ...] = (
 
 
 def celsius_param(default: float = 34.0, help: str = "temperature") -> Param:
-    """The temperature of the run (``--celsius``, degC); the engine's one source of celsius."""
+    """Declare the run's temperature (``--celsius``, degC): the engine's one source of celsius."""
     return Param("celsius", float(default), "degC", help, float)
 
 
 def record_every_param(default: float = 0.1, help: str = "sampling interval of stored traces"):
-    """The sampling interval of stored traces (``--record-every``, ms, >= 0)."""
+    """Declare the sampling interval of stored traces (``--record-every``, ms, >= 0)."""
     return Param("record_every", float(default), "ms", help, float, minimum=0.0)
 
 
@@ -163,6 +166,7 @@ class Params(Mapping):
         object.__setattr__(self, "_protocol", protocol)
 
     def __getattr__(self, name: str) -> Any:
+        """Return the value of parameter ``name``; UnknownParameterError if undeclared."""
         try:
             return self._values[name]
         except KeyError:
@@ -174,21 +178,27 @@ class Params(Mapping):
             ) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
+        """Refuse to set anything: parameters are read-only (ProtocolError)."""
         raise ProtocolError(f"parameters are read-only (use p.replace({name}=...))")
 
     def __getitem__(self, name: str) -> Any:
+        """Return the value of parameter ``name``, as ``p.name`` does."""
         return self.__getattr__(name)
 
     def __iter__(self) -> Iterator[str]:
+        """Iterate over the parameter names."""
         return iter(self._values)
 
     def __len__(self) -> int:
+        """Return the number of parameters."""
         return len(self._values)
 
     def __repr__(self) -> str:
+        """Return ``Params({...})`` with every value."""
         return f"Params({self._values!r})"
 
     def __reduce__(self):
+        """Pickle as the values and the protocol name."""
         return (Params, (self._values, self._protocol))
 
     def replace(self, **changes: Any) -> Params:
@@ -198,5 +208,5 @@ class Params(Mapping):
         return Params({**self._values, **changes}, self._protocol)
 
     def as_dict(self) -> dict[str, Any]:
-        """A plain dict of every value."""
+        """Return a plain dict of every value."""
         return dict(self._values)

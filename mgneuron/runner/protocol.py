@@ -93,6 +93,7 @@ class Protocol:
     distributed: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Check the parameter names a named subclass reads (:func:`check_parameter_names`)."""
         super().__init_subclass__(**kwargs)
         if cls.name:
             check_parameter_names(cls)
@@ -100,6 +101,7 @@ class Protocol:
     # -- parameters -----------------------------------------------------------------------
     @classmethod
     def all_params(cls) -> list[Param]:
+        """List the protocol's own parameters, then the common ones with ``defaults`` applied."""
         own = {p.name for p in cls.params}
         common = []
         for p in COMMON_PARAMS:
@@ -112,6 +114,7 @@ class Protocol:
 
     @classmethod
     def param(cls, name: str) -> Param:
+        """Find a parameter by name, alias or flag (without dashes); ProtocolError if unknown."""
         for p in cls.all_params():
             if name == p.name or name in p.aliases or name == p.cli_flag.lstrip("-"):
                 return p
@@ -157,7 +160,7 @@ class Protocol:
 
     @classmethod
     def validate(cls, values: dict[str, Any]) -> None:
-        """Hook for cross-parameter checks; raise ProtocolError on bad combinations."""
+        """Check combinations of parameters (a hook); raise ProtocolError on bad ones."""
 
     @classmethod
     def conditions(cls, values: dict[str, Any], swept: Sequence[str]) -> list[dict[str, Any]]:

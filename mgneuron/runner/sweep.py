@@ -105,7 +105,7 @@ def run(
 
 
 def _workers_backend(workers: int) -> Callable:
-    """A backend running conditions in ``workers`` local processes (one condition: here)."""
+    """Make a backend running conditions in ``workers`` local processes (one condition: here)."""
 
     def backend(cls, tasks):
         return run_workers(cls, tasks, workers)

@@ -1,4 +1,4 @@
-"""The protocol runner: parameters, errors, failing conditions, isolation, CLI."""
+"""The protocol base class and its command line: failing conditions, isolation, CLI."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ import sys
 
 import pytest
 
-from mgneuron.errors import BathError, ProtocolError
-from mgneuron.protocol import (
+from mgneuron.errors import ProtocolError
+from mgneuron.results import read_conditions, read_features
+from mgneuron.runner import (
     ConditionResult,
     Param,
     Protocol,
     get_protocol,
     list_protocols,
-    run_protocol,
+    run,
 )
-from mgneuron.results import read_conditions, read_features
+from tests.conftest import ROOT
 
 
 class Flaky(Protocol):
@@ -27,9 +28,9 @@ class Flaky(Protocol):
     params = (Param("x", (1.0, 2.0, 3.0), "", "x", float, grid=True),)
 
     def run_condition(self, p):
-        if p["x"] == 2.0:
+        if p.x == 2.0:
             raise RuntimeError("condition two breaks")
-        return ConditionResult(features=[{"y": p["x"] * 10}])
+        return ConditionResult(features=[{"y": p.x * 10}])
 
 
 class Leaky(Protocol):
@@ -44,38 +45,13 @@ class Leaky(Protocol):
         return ConditionResult(features=[{"y": 1.0}])
 
 
-def test_unknown_protocol_parameter_is_a_clear_error(h):
-    with pytest.raises(ProtocolError, match="unknown parameter 'bogus' for protocol nmda_iv"):
-        run_protocol("nmda_iv", "x.h5", bogus=1)
-
-
 def test_unknown_protocol():
     with pytest.raises(ProtocolError, match="unknown protocol 'nope'"):
         get_protocol("nope")
 
 
-def test_unknown_block_model_rejected_by_protocol():
-    with pytest.raises(ProtocolError, match="block_model must be one of 0, 1, 2"):
-        get_protocol("nmda_iv").resolve({"block_model": [5]})
-
-
-@pytest.mark.parametrize("bad", (-0.5, float("nan"), float("inf")))
-def test_bad_mg_in_protocol(bad):
-    with pytest.raises(ProtocolError, match="mg_mM"):
-        get_protocol("epsp_mg").resolve({"mg": [bad]})
-
-
-def test_bad_mg_in_environment():
-    from mgneuron.environment import Environment
-
-    with pytest.raises(BathError, match="mg_mM must be >= 0"):
-        Environment(mg_mM=-1)
-    with pytest.raises(BathError, match="finite"):
-        Environment(mg_mM=float("nan"))
-
-
 def test_failing_condition_is_recorded_and_sweep_goes_on(tmp_path, h):
-    out = run_protocol(Flaky, tmp_path / "f.h5", quiet=True)
+    out = run(Flaky, tmp_path / "f.h5", quiet=True)
     conds = read_conditions(out)
     assert list(conds["status"]) == ["ok", "failed", "ok"]
     assert "condition two breaks" in conds.loc[1, "error"]
@@ -85,20 +61,11 @@ def test_failing_condition_is_recorded_and_sweep_goes_on(tmp_path, h):
 
 def test_leaked_sections_are_refused(tmp_path, h):
     with pytest.raises(ProtocolError, match="left 1 sections alive"):
-        run_protocol(Leaky, tmp_path / "l.h5", quiet=True)
+        run(Leaky, tmp_path / "l.h5", quiet=True)
     Leaky.kept.clear()
 
 
-def test_sweep_and_aliases():
-    cls = get_protocol("epsp_mg")
-    values, swept = cls.resolve({"mg": [0, 1]}, {"ca": [1, 2, 3]})
-    conds = cls.conditions(values, swept)
-    assert len(conds) == 6 and conds[0] == {"mg_mM": 0.0, "ca_mM": 1.0}
-
-
 def test_standalone_script_and_cli_help(tmp_path):
-    from tests.conftest import ROOT
-
     for cmd in (
         [sys.executable, str(ROOT / "protocols" / "nmda_iv.py"), "--help"],
         [sys.executable, "-m", "mgneuron.cli", "run", "epsp_mg", "--help"],
@@ -138,7 +105,7 @@ def test_cli_run_writes_complete_file(tmp_path):
 def test_every_protocol_has_a_working_help(name):
     import argparse
 
-    from mgneuron.protocol import build_parser
+    from mgneuron.cli import build_parser
 
     cls = get_protocol(name)
     assert cls.title and cls.__doc__
@@ -149,15 +116,6 @@ def test_every_protocol_has_a_working_help(name):
         p = cls.param(name_)
         assert p.cli_flag == flag and alias in p.aliases and p.unit == "mM" and p.minimum == 0
         assert flag in text
-
-
-def test_seed_can_be_swept(tmp_path, h):
-    from mgneuron.results import read_attrs
-
-    out = run_protocol("nmda_iv", tmp_path / "s.h5", sweep={"seed": [1, 2]}, mg=[1.0],
-                       block_model=[0], quiet=True)  # fmt: skip
-    assert read_attrs(out)["seed"] == [1, 2]
-    assert list(read_conditions(out)["seed"]) == [1, 2]
 
 
 def test_sweep_command_is_run_with_a_grid(tmp_path):

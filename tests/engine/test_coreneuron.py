@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mgneuron.protocol import ConditionResult, Param, Protocol
+from mgneuron.engine import RunSettings, Simulation
 from mgneuron.results import Report, read_conditions, read_features, read_traces
-from mgneuron.simulation import RunSettings, StreamingRecorder, record
-from mgneuron.simulation import run as simulate
+from mgneuron.runner import ConditionResult, Param, Protocol, streaming_recorder
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RTOL = 1e-6
 
 pytestmark = pytest.mark.slow
@@ -46,7 +45,7 @@ class BallStickHH(Protocol):
     def run_condition(self, p):
         from neuron import h
 
-        settings = RunSettings(tstop=p["tstop"], dt=p["dt"], celsius=6.3, v_init=-65)
+        settings = RunSettings(tstop=p.tstop, dt=p.dt, celsius=6.3, v_init=-65)
         soma = h.Section(name="soma")
         soma.L = soma.diam = 20.0
         soma.insert("hh")
@@ -58,13 +57,14 @@ class BallStickHH(Protocol):
         clamp.delay, clamp.dur, clamp.amp = 60.0, 20.0, 0.15
         syns = [h.AMPASyn(dend(x)) for x in (0.5, 0.7, 0.9)]
         for s in syns:
-            s.gmax = p["gmax_uS"]
+            s.gmax = p.gmax_uS
         stim = h.NetStim()
         stim.start, stim.number, stim.interval, stim.noise = 10.0, 4, 5.0, 0
         ncs = [h.NetCon(stim, s, 0, 0.5, 1.0) for s in syns]
-        v_soma = record(soma(0.5)._ref_v, 0.1)
-        i_syn = record(syns[-1]._ref_i, settings.dt)
-        rec = StreamingRecorder(
+        sim = Simulation(settings)
+        v_soma = sim.record(soma(0.5)._ref_v, 0.1)
+        i_syn = sim.record(syns[-1]._ref_i, settings.dt)
+        rec = streaming_recorder(
             [seg._ref_v for seg in dend],
             settings,
             0.05,
@@ -72,7 +72,7 @@ class BallStickHH(Protocol):
             node_ids=[0],
             element_ids=range(dend.nseg),
         )
-        simulate(settings, events=rec.events())
+        sim.run(events=rec.events())
         v = np.asarray(v_soma)
         features = {
             "v_max_mV": float(v.max()),
@@ -114,11 +114,11 @@ def _in_subprocess(code: str, cwd: Path, timeout: float = 600, ok: bool = True):
 
 
 def test_coreneuron_traces_equal_neuron(tmp_path, h):
-    from mgneuron.parallel import run
+    from mgneuron.runner import run
 
     _in_subprocess(
-        "from tests.test_coreneuron import BallStickHH\n"
-        "from mgneuron.parallel import run\n"
+        "from tests.engine.test_coreneuron import BallStickHH\n"
+        "from mgneuron.runner import run\n"
         "run(BallStickHH, 'cn.h5', coreneuron=True, workers=2)\n",
         tmp_path,
     )
@@ -146,10 +146,10 @@ def test_epsp_mg_under_coreneuron_matches_or_is_refused_clearly(tmp_path, h):
     in CoreNEURON, which aborts the process when handed the model; mgneuron checks the
     layouts first and records each condition as failed, naming the .mod file.
     """
-    from mgneuron.parallel import run
+    from mgneuron.runner import run
 
     _in_subprocess(
-        "from mgneuron.parallel import run\n"
+        "from mgneuron.runner import run\n"
         "run('epsp_mg', 'cn.h5', coreneuron=True, mg=[0.0, 1.0], tstop=120.0)\n",
         tmp_path,
     )
@@ -171,8 +171,8 @@ def test_epsp_mg_under_coreneuron_matches_or_is_refused_clearly(tmp_path, h):
 _PIECES_SCRIPT = """
 import json
 import numpy as np
-from mgneuron.simulation import RunSettings, _prepare_coreneuron, between_pieces, record, run
-from mgneuron.simulation import use_coreneuron
+from mgneuron.engine import RunSettings, Simulation, between_pieces, run, use_coreneuron
+from mgneuron.engine.coreneuron import prepare_coreneuron
 
 use_coreneuron(True)
 from neuron import coreneuron, h
@@ -189,7 +189,7 @@ out = {}
 # Reference: one CoreNEURON psolve from t = 0, as a plain script makes it.
 v = h.Vector().record(soma(0.5)._ref_v)
 h.dt, h.celsius = settings.dt, settings.celsius
-_prepare_coreneuron()
+prepare_coreneuron()
 pc = h.ParallelContext()
 pc.set_maxstep(10)
 coreneuron.enable = True
@@ -198,13 +198,14 @@ pc.psolve(settings.tstop)
 coreneuron.enable = False
 out["one"] = (np.asarray(v).tolist(), [], h.t)
 for name, wall_s in (("pieces", None), ("smallest", 1e-6)):
-    v = record(soma(0.5)._ref_v, settings.dt)
+    sim = Simulation(settings)
+    v = sim.record(soma(0.5)._ref_v, settings.dt)
     calls = []
     if wall_s is None:
-        run(settings)
+        sim.run()
     else:
         with between_pieces(lambda: calls.append(h.t), wall_s=wall_s):
-            run(settings)
+            sim.run()
     out[name] = (np.asarray(v).tolist(), calls, h.t)
 stops = []
 run(settings, events=[(47.3, lambda: setattr(h, "stoprun", 1))])
@@ -244,8 +245,8 @@ def test_mechanism_missing_from_coreneuron_fails_the_condition_not_the_process(t
     sweep ends normally. Control: with that check switched off, CoreNEURON aborts the
     whole process ("APCount mechanism does not exist"), so the check is what saves it."""
     _in_subprocess(
-        "from tests.test_parallel import Spiky\n"
-        "from mgneuron.parallel import run\n"
+        "from tests.runner._protocols import Spiky\n"
+        "from mgneuron.runner import run\n"
         "run(Spiky, 'apc.h5', coreneuron=True, tstop=20.0)\n",
         tmp_path,
     )
@@ -254,10 +255,11 @@ def test_mechanism_missing_from_coreneuron_fails_the_condition_not_the_process(t
     assert conds["error"].str.contains("has no APCount").all()
     assert conds["error"].str.contains("IClamp").all()  # what it does have
     control = _in_subprocess(
-        "import mgneuron.parallel as P\n"
-        "P.check_coreneuron_model = lambda: None\n"
-        "from tests.test_parallel import Spiky\n"
-        "P.run(Spiky, 'ctl.h5', coreneuron=True, tstop=20.0)\n",
+        "import mgneuron.engine.coreneuron as C\n"
+        "C.check_coreneuron_model = lambda: None\n"
+        "from mgneuron.runner import run\n"
+        "from tests.runner._protocols import Spiky\n"
+        "run(Spiky, 'ctl.h5', coreneuron=True, tstop=20.0)\n",
         tmp_path,
         ok=False,
     )

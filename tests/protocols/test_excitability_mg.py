@@ -1,25 +1,19 @@
-"""Excitability measures (closed forms) and the excitability_mg protocol end to end.
+"""The excitability_mg protocol end to end: features, tables, controls, the axon's threshold.
 
 Budget: about 45 s, almost all of it in three protocol runs in quick mode (module fixtures).
 """
 
 from __future__ import annotations
 
-import math
-
 import h5py
 import numpy as np
 import pytest
 
-from mgneuron.excitability import (
-    count_spikes,
-    fi_gain,
-    find_rheobase,
-    firing_rate_hz,
-    spike_times,
-    threshold_dvdt,
-)
+from mgneuron.engine import reset
+from mgneuron.measures import find_rheobase
+from mgneuron.preparations.current_clamp import translate_membrane
 from mgneuron.results import read_features, read_table, read_traces
+from mgneuron.runner import Params
 
 MG_SWEEP = [0.0, 0.5, 1.0, 2.0, 3.0]
 NAMED = (
@@ -37,93 +31,6 @@ NAMED = (
 )
 
 
-# ---------------------------------------------------------------------------------------
-# Pure measures
-# ---------------------------------------------------------------------------------------
-
-
-def _exp_runaway(t0=1.0, v0=-60.0, tau=1.0, dt=0.01, t_end=14.0, a=0.01):
-    """v = v0 + a exp((t - t0)/tau) after t0 (flat v0 + a before): dV/dt = (v - v0)/tau."""
-    t = np.arange(0.0, t_end, dt)
-    v = v0 + a * np.exp(np.maximum(t - t0, 0.0) / tau)
-    return t, np.minimum(v, 40.0)
-
-
-def test_threshold_dvdt_closed_form():
-    """dV/dt = (v - v0)/tau reaches c at v = v0 + c tau: -60 + 20 * 1 = -40 mV (1e-3 mV)."""
-    t, v = _exp_runaway()
-    assert threshold_dvdt(t, v, 20.0) == pytest.approx(-40.0, abs=1e-3)
-    assert threshold_dvdt(t, v, 10.0) == pytest.approx(-50.0, abs=1e-3)
-    # non-uniform sampling (CVODE) gives the same answer
-    keep = np.unique(np.concatenate([np.arange(0, t.size, 7), np.arange(t.size - 300, t.size)]))
-    assert threshold_dvdt(t[keep], v[keep], 20.0) == pytest.approx(-40.0, abs=0.05)
-
-
-def test_threshold_dvdt_skips_the_charging_transient_of_a_step():
-    """A fast step onset (dV/dt 200 mV/ms, then falling back) is not the spike onset."""
-    t, v = _exp_runaway(t0=3.0)
-    onset = (t >= 0.5) & (t < 0.55)
-    jump = np.cumsum(np.where(onset, 200.0 * 0.01, 0.0))  # +10 mV in 0.05 ms at t = 0.5
-    assert threshold_dvdt(t, v + jump, 20.0) == pytest.approx(-30.0, abs=1e-3)
-
-
-def test_threshold_dvdt_nan_without_spike_or_onset():
-    t = np.arange(0, 10, 0.01)
-    assert math.isnan(threshold_dvdt(t, -70 + 0 * t, 20.0))
-    # a trace that is already rising faster than the criterion when the window starts
-    t2, v2 = _exp_runaway()
-    assert math.isnan(threshold_dvdt(t2, v2, 20.0, start_ms=float(t2[np.argmax(v2 > -40)])))
-
-
-def test_spike_counting_and_rates():
-    t = np.arange(0, 100, 0.1)
-    v = -70 + 100 * ((t % 20) < 1)  # a 1-ms "spike" every 20 ms from t = 0
-    assert count_spikes(t, v) == 4  # t = 20, 40, 60, 80 (t = 0 is not a crossing)
-    assert np.allclose(spike_times(t, v, start_ms=30), [39.93, 59.93, 79.93], atol=0.08)
-    assert firing_rate_hz(spike_times(t, v), 0.0, 100.0) == pytest.approx(40.0)
-    with pytest.raises(ValueError):
-        firing_rate_hz([], 5.0, 5.0)
-
-
-@pytest.mark.parametrize("x0", [0.0123, 0.3, 4.7])
-@pytest.mark.parametrize("guess", [0.05, 1.0])
-def test_find_rheobase_brackets_and_bisects(x0, guess):
-    """A step predicate at x0: the answer fires and lies within rel_tol above x0; no
-    current is tried twice."""
-    calls = []
-
-    def fires(x):
-        calls.append(x)
-        return x >= x0
-
-    r = find_rheobase(fires, guess, rel_tol=0.001)
-    assert x0 <= r <= x0 * 1.001 * (1 + 1e-12)
-    assert len(calls) == len(set(calls))
-
-
-def test_find_rheobase_edge_cases():
-    assert find_rheobase(lambda x: True, 1.0, min_nA=1e-3) == 0.0
-    assert math.isnan(find_rheobase(lambda x: False, 1.0, max_nA=10.0))
-    with pytest.raises(ValueError):
-        find_rheobase(lambda x: True, 0.0)
-
-
-def test_fi_gain_of_a_threshold_linear_curve():
-    i = np.linspace(0, 1, 11)
-    f = np.maximum(100.0 * (i - 0.25), 0.0)
-    assert fi_gain(i, f) == pytest.approx(100.0)
-    assert math.isnan(fi_gain([0.1, 0.2], [0.0, 5.0]))
-
-
-def test_weiss_law_two_point_fit():
-    """Thresholds I(t) = I_rh (1 + tau/t) give back I_rh and tau (Weiss 1901)."""
-    from mgneuron.protocols.excitability_mg import _weiss
-
-    irh, tau = 0.3, 0.4
-    i1, i2 = irh * (1 + tau / 0.1), irh * (1 + tau / 1.0)
-    assert _weiss(0.1, i1, 1.0, i2) == pytest.approx((irh, tau))
-
-
 def test_coupled_hypocalcaemia():
     from mgneuron.protocols.excitability_mg import coupled_ca_mM
 
@@ -131,11 +38,6 @@ def test_coupled_hypocalcaemia():
     assert coupled_ca_mM(0.0, 2.0, 0.5) == pytest.approx(1.5)
     assert coupled_ca_mM(2.5, 2.0, 0.5) == 2.0  # above normal Mg: no change
     assert coupled_ca_mM(0.0, 0.3, 1.0) == 0.0  # never negative
-
-
-# ---------------------------------------------------------------------------------------
-# The protocol
-# ---------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -222,22 +124,26 @@ def test_axon_threshold_moves_with_the_shift_but_more(sweep_file):
 
 def _axon(mg_mM, rel_tol=1e-3, parts=(), delta_mV=0.0):
     """(threshold_mV, threshold_site, rest_mV, shift_mV) of the quick axon in ``mg_mM``,
-    with the reversal potentials ``parts`` moved by ``delta_mV``."""
+    with the reversal potentials ``parts`` moved by ``delta_mV``; as a condition of the
+    protocol runs (NEURON's globals reset first)."""
     from mgneuron.protocols import excitability_mg as em
 
-    vals, _ = em.ExcitabilityMg.resolve({"mg_mM": [mg_mM], "cell": ["axon"], "quick": True})
-    p = {k: (v[0] if isinstance(v, list) else v) for k, v in vals.items()}
-    with em.prepared(p) as (prep, plan, _bath, shift):
+    cls = em.ExcitabilityMg
+    vals, _ = cls.resolve({"mg_mM": [mg_mM], "cell": ["axon"], "quick": True})
+    p = Params({k: (v[0] if isinstance(v, list) else v) for k, v in vals.items()}, cls.name)
+    reset()
+    with em.prepared(p) as (prep, plan):
         if parts:
-            em.translate_membrane(prep.sections, delta_mV, parts)
-        stop = plan.delay_ms + plan.brief_ms + 2.0
+            translate_membrane(prep.sections, delta_mV, parts)
+        d0, dur = plan.delay_ms, plan.brief_ms
 
         def fires(amp):
-            return prep.trial(amp, plan.delay_ms, plan.brief_ms, stop, stop=True).spikes.size > 0
+            return np.isfinite(prep.first_spike_ms(amp, d0, dur, 2.0))
 
         brief = find_rheobase(fires, plan.guess_brief_nA, rel_tol)  # quick: 2 %
-        thr, site, _, tr = em.voltage_threshold(prep, plan, brief, plan.brief_ms, 2.0)
-        return thr, site, float(tr.v_stim[0]), shift
+        amp = brief * (1.0 + plan.threshold_margin)
+        thr = prep.voltage_threshold(amp, d0, dur, d0 + dur + 2.0 + 5.0, plan.dvdt)
+        return thr.mV, thr.site, float(thr.trace.v_stim[0]), prep.shift_mV
 
 
 def test_axon_voltage_threshold_does_not_depend_on_the_bisection_tolerance(h):
@@ -281,7 +187,7 @@ def test_axon_threshold_excess_is_predicted_by_the_unscreened_reversals(h):
 
 
 def test_plot_writes_a_png(sweep_file, tmp_path):
-    from mgneuron.protocol import get_protocol
+    from mgneuron.runner import get_protocol
 
     figs = get_protocol("excitability_mg")().plot(sweep_file, tmp_path)
     assert len(figs) == 1 and figs[0].stat().st_size > 10_000
@@ -290,15 +196,13 @@ def test_plot_writes_a_png(sweep_file, tmp_path):
 @pytest.fixture(scope="module")
 def controls(tmp_path_factory, h):
     """Two controls at 0 and 3 mM: reversal potentials translated; screening off."""
-    from mgneuron.protocol import run_protocol
+    from mgneuron.runner import run
 
     d = tmp_path_factory.mktemp("controls")
     common = dict(mg_mM=[0.0, 3.0], quick=True, fi_points=0)
     return {
-        "translated": run_protocol(
-            "excitability_mg", d / "translated.h5", shift_reversals=True, **common
-        ),
-        "off": run_protocol("excitability_mg", d / "off.h5", screening="off", **common),
+        "translated": run("excitability_mg", d / "translated.h5", shift_reversals=True, **common),
+        "off": run("excitability_mg", d / "off.h5", screening="off", **common),
     }
 
 
@@ -328,3 +232,16 @@ def test_without_screening_mg_has_no_effect_on_excitability(controls, cell):
     assert (g["shift_mV"] == 0).all()
     for col in ("rheobase_nA", "threshold_mV", "brief_threshold_nA", "n_spikes", "rest_mV"):
         assert g[col].iloc[0] == g[col].iloc[1], col
+
+
+def test_quick_replaces_only_what_it_names_and_never_adds_fi_points():
+    """quick=True substitutes the QUICK values (at most 2 F-I points, none added to 0)."""
+    from mgneuron.protocols import excitability_mg as em
+
+    cls = em.ExcitabilityMg
+    vals, _ = cls.resolve({"quick": True, "fi_points": 0, "rel_tol": 0.001})
+    p = em._quick(Params({k: (v[0] if isinstance(v, list) else v) for k, v in vals.items()}))
+    assert p.fi_points == 0 and p.rel_tol == 0.02 and p.axon_dt == 0.02
+    assert p.brief_ms == 1.0 and p.dvdt_mV_ms == 20.0  # not in QUICK: kept
+    assert em._quick(p.replace(quick=False, fi_points=6)).fi_points == 6
+    assert em._quick(p.replace(fi_points=6)).fi_points == 2

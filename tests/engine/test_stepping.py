@@ -1,9 +1,9 @@
-"""mgneuron.simulation.run: the integration loop itself.
+"""mgneuron.engine.stepping: the integration loop itself (Simulation and run).
 
 Fixed-step runs go through ``ParallelContext.psolve`` in pieces (see
-``mgneuron.simulation._psolve_in_pieces``) instead of stdrun's ``continuerun``; these
-tests hold it to continuerun bit for bit, and check that Ctrl-C and ``stoprun`` end a
-run.
+``mgneuron.engine.stepping._psolve_in_pieces``) instead of stdrun's ``continuerun``;
+these tests hold it to continuerun bit for bit, and check that Ctrl-C and ``stoprun``
+end a run.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mgneuron.simulation import RunSettings, record, run
+from mgneuron.engine import RunSettings, Simulation, between_pieces, run
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _model(h):
@@ -67,9 +67,10 @@ def test_fixed_step_run_equals_continuerun_bit_for_bit(h, tstop):
     sec, syn = model[0], model[2]
     refs = [sec(0.5)._ref_v, sec(0.9)._ref_v, sec(0.5).hh._ref_m, syn._ref_i]
     expected, seen_ref, t_ref = _reference(h, settings, refs, event_t=17.3)
-    vecs = [record(r, settings.dt) for r in refs]
+    sim = Simulation(settings)
+    vecs = [sim.record(r, settings.dt) for r in refs]
     seen = []
-    run(settings, events=[(17.3, lambda: seen.append(h.t))])
+    sim.run(events=[(17.3, lambda: seen.append(h.t))])
     got = [np.asarray(v) for v in vecs]
     # record() keeps the samples at t <= tstop (2401); continuerun's step past an
     # off-grid tstop is taken all the same (h.t below) but not kept.
@@ -103,12 +104,12 @@ def test_variable_step_run_equals_continuerun_step_for_step(h):
 
 
 def test_record_with_cvode_samples_at_its_interval(h):
-    """record() under CVODE gives the values at t = 0, 0.1, 0.2 ... ms: those of NEURON's
-    own ``Vector.record(ref, 0.1)`` in the same continuerun (bit for bit). Second method:
-    fixed-step runs sampled at the same times converge to them at first order in dt (the
-    largest difference, on a spike's upstroke, falls ~4x from dt = 0.1/16 to 0.1/64 ms,
-    to under 0.25 mV; CVODE at atol 1e-6). Before, the vector held the variable steps and
-    was thinned as if they were a grid (errors of tens of mV)."""
+    """Simulation.record under CVODE gives the values at t = 0, 0.1, 0.2 ... ms: those of
+    NEURON's own ``Vector.record(ref, 0.1)`` in the same continuerun (bit for bit). Second
+    method: fixed-step runs sampled at the same times converge to them at first order in
+    dt (the largest difference, on a spike's upstroke, falls ~4x from dt = 0.1/16 to
+    0.1/64 ms, to under 0.25 mV; CVODE at atol 1e-6). Before, the vector held the
+    variable steps and was thinned as if they were a grid (errors of tens of mV)."""
     refs_of = lambda m: [m[0](0.5)._ref_v, m[2]._ref_i]  # noqa: E731
     settings = RunSettings(tstop=60.0, dt=0.025, celsius=6.3, v_init=-65.0, cvode=True)
     model = _model(h)
@@ -121,9 +122,10 @@ def test_record_with_cvode_samples_at_its_interval(h):
     h.finitialize(settings.v_init)
     h.continuerun(settings.tstop)
     expected = [np.asarray(v).copy() for v in expected]
-    got = [record(r, 0.1) for r in refs_of(model)]
+    sim = Simulation(settings)
+    got = [sim.record(r, 0.1) for r in refs_of(model)]
     try:
-        run(settings)
+        sim.run()
     finally:
         h.CVode().active(0)
         h.CVode().atol(atol)
@@ -135,8 +137,9 @@ def test_record_with_cvode_samples_at_its_interval(h):
     assert got[0].max() > 0  # spikes are in the comparison
     errors = []
     for steps in (16, 64):
-        v_fixed = record(refs_of(model)[0], 0.1)
-        run(RunSettings(tstop=60.0, dt=0.1 / steps, celsius=6.3, v_init=-65.0))
+        fixed = Simulation(RunSettings(tstop=60.0, dt=0.1 / steps, celsius=6.3, v_init=-65.0))
+        v_fixed = fixed.record(refs_of(model)[0], 0.1)
+        fixed.run()
         errors.append(np.max(np.abs(got[0] - np.asarray(v_fixed)[: len(got[0])])))
     assert errors[1] < 0.25 and errors[1] < errors[0] / 3, errors
 
@@ -145,16 +148,15 @@ def test_hook_between_pieces_runs_often_and_changes_nothing(h):
     """between_pieces: the hook runs between short psolve pieces (what the MPI master
     uses to serve the other ranks), the values stay those of continuerun bit for bit,
     and outside the block the hook is not called."""
-    from mgneuron.simulation import between_pieces
-
     settings = RunSettings(tstop=200.0, dt=0.025, celsius=6.3, v_init=-65.0)
     model = _model(h)
     refs = [model[0](0.5)._ref_v, model[2]._ref_i]
     expected, _, _ = _reference(h, settings, refs)
-    vecs = [record(r, settings.dt) for r in refs]
+    sim = Simulation(settings)
+    vecs = [sim.record(r, settings.dt) for r in refs]
     calls = []
     with between_pieces(lambda: calls.append(h.t), wall_s=1e-6):
-        run(settings)
+        sim.run()
     got = [np.asarray(v).copy() for v in vecs]
     for a, b in zip(got, expected, strict=True):
         assert np.array_equal(a, b)
@@ -202,8 +204,8 @@ def test_ctrl_c_during_a_long_run_stops_the_sweep_and_keeps_finished_conditions(
     }[engine]
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-        "from tests.test_parallel import Spiky\n"
-        "from mgneuron.parallel import run\n"
+        "from tests.runner._protocols import Spiky\n"
+        "from mgneuron.runner import run\n"
         f"run(Spiky, {str(out)!r}, long_on=2, tstop=40.0{options})\n"
     )
     env = dict(os.environ, MGNEURON_TEST_MARKER=str(marker))

@@ -1,0 +1,7 @@
+"""Preparations: built models with their stimulation and recording, ready to measure.
+
+- :mod:`~mgneuron.preparations.clamp`: isopotential compartments, each voltage-clamped
+  at its own holding potential (SEClamp), for synapses measured under voltage clamp
+- :mod:`~mgneuron.preparations.current_clamp`: a cell or a myelinated axon at rest in
+  its bath, under current clamp, with spike detection
+"""

@@ -1,0 +1,71 @@
+"""The network description and its wiring: picklable, checked, drawn from the seed alone."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from mgneuron.errors import MgNeuronError
+from mgneuron.network import default_network, draw_connections
+
+
+def test_spec_is_picklable_and_scaling_reaches_every_synapse():
+    spec = default_network()
+    assert pickle.loads(pickle.dumps(spec)) == spec
+    assert spec.n_exc >= 80 and spec.n_inh >= 20
+    assert spec.exc_cell.n_segments() > 1  # multicompartment pyramidal cells
+    apv = spec.scaled(nmda=0.0)
+    for pw in apv.pathways:
+        if pw.synapse.kind == "glutamate":
+            assert dict(pw.synapse.params)["nmda_ratio"] == 0.0
+    for _, bg in apv.background:
+        assert dict(bg.synapse.params)["nmda_ratio"] == 0.0
+    bic = spec.scaled(gaba=0.0)
+    assert all(pw.synapse.gmax_uS == 0 for pw in bic.pathways if pw.synapse.kind == "gaba_a")
+    assert spec.as_dict()["exc_cell"]["biophysics"]["name"] == "network_pyramidal"
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"n_inh": 0}, "n_inh"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_spec_rejects_bad_values(change, match):
+    with pytest.raises(MgNeuronError, match=match):
+        default_network().with_(**change)
+
+
+def test_spec_rejects_unknown_section_and_parameter():
+    spec = default_network()
+    pw = spec.pathways[0]
+    bad = replace(pw, sections=("axon",))
+    with pytest.raises(MgNeuronError, match="axon"):
+        spec.with_(pathways=(bad,))
+    with pytest.raises(MgNeuronError, match="unknown network parameters"):
+        default_network(g_xx_uS=1.0)
+
+
+def test_connections_fixed_indegree_no_autapses_and_seeded():
+    spec = default_network(seed=7)
+    tables = draw_connections(spec)
+    assert [t.pathway.name for t in tables] == ["EE", "EI", "IE", "II"]
+    for t in tables:
+        pw = t.pathway
+        off_pre, off_post = spec.gid_offset(pw.pre), spec.gid_offset(pw.post)
+        for post in range(off_post, off_post + spec.size(pw.post)):
+            pre = t.pre_gid[t.post_gid == post]
+            assert len(pre) == pw.indegree == len(np.unique(pre))
+            assert post not in pre
+            assert np.all((pre >= off_pre) & (pre < off_pre + spec.size(pw.pre)))
+        assert np.all(t.delay_ms >= pw.delay_ms[0]) and np.all(t.delay_ms <= pw.delay_ms[1])
+    again = draw_connections(default_network(seed=7))
+    other = draw_connections(default_network(seed=8))
+    for a, b, c in zip(tables, again, other, strict=True):
+        np.testing.assert_array_equal(a.pre_gid, b.pre_gid)
+        np.testing.assert_array_equal(a.x, b.x)
+        assert not np.array_equal(a.pre_gid, c.pre_gid)
