@@ -32,8 +32,8 @@ import pandas as pd
 
 from mgneuron.environment import PRESETS
 from mgneuron.errors import MgNeuronError, ProtocolError
-from mgneuron.runner import get_protocol, list_protocols, run
 from mgneuron.results import read_attrs, read_features, read_parameters
+from mgneuron.runner import get_protocol, list_protocols, run
 
 __all__ = [
     "ReportStep",

@@ -19,6 +19,7 @@ from typing import Any
 
 __all__ = [
     "FRESH",
+    "FRESH_SECONDORDER",
     "hoc",
     "cvode",
     "set_globals",
@@ -35,8 +36,10 @@ FRESH: dict[str, float] = {
     "celsius": 6.3,
     "tstop": 5.0,
     "v_init": -65.0,
-    "secondorder": 0.0,
 }
+# NEURON's ``secondorder`` is an int (``h._ref_secondorder`` is no double pointer), so it
+# is set by name, apart from the doubles above; a fresh process has 0 (backward Euler).
+FRESH_SECONDORDER = 0
 
 # Pointers to NEURON's global variables, by name (see set_globals).
 _GLOBAL_REFS: dict[str, Any] = {}
@@ -116,9 +119,9 @@ def apply_settings(settings) -> None:
             "celsius": settings.celsius,
             "tstop": settings.tstop,
             "v_init": settings.v_init,
-            "secondorder": float(settings.secondorder),
         }
     )
+    hoc().secondorder = int(settings.secondorder)
     cvode().active(1 if settings.cvode else 0)
     _random().Random123_globalindex(int(settings.random123_globalindex))
 
@@ -132,6 +135,7 @@ def reset() -> None:
     secondorder, the integrator (fixed step) and the Random123 global index (0).
     """
     set_globals(FRESH)
+    hoc().secondorder = FRESH_SECONDORDER
     cvode().active(0)
     _random().Random123_globalindex(0)
     _restore_mechanism_globals()
@@ -177,5 +181,6 @@ def _restore_mechanism_globals() -> None:
 def snapshot() -> dict[str, float]:
     """Read the globals :func:`reset` owns, as they are now (for tests and leak checks)."""
     out = {name: get_global(name) for name in FRESH}
+    out["secondorder"] = float(hoc().secondorder)
     out["cvode_active"] = float(cvode().active())
     return out

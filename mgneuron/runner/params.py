@@ -182,8 +182,15 @@ class Params(Mapping):
         raise ProtocolError(f"parameters are read-only (use p.replace({name}=...))")
 
     def __getitem__(self, name: str) -> Any:
-        """Return the value of parameter ``name``, as ``p.name`` does."""
-        return self.__getattr__(name)
+        """Return the value of parameter ``name``; KeyError if undeclared.
+
+        A KeyError (not UnknownParameterError) keeps the Mapping contract, so
+        ``p.get(name, default)`` and ``name in p`` work; protocols read ``p.name``.
+        """
+        try:
+            return self._values[name]
+        except KeyError:
+            raise KeyError(f"{self._protocol or 'protocol'}: no parameter {name!r}") from None
 
     def __iter__(self) -> Iterator[str]:
         """Iterate over the parameter names."""

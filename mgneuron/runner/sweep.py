@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from mgneuron._version import __version__
 
 from mgneuron import progress
+from mgneuron._version import __version__
 from mgneuron.engine import between_pieces, coreneuron_active, use_coreneuron
 from mgneuron.engine.ranks import init_mpi, launched_by_mpiexec
 from mgneuron.errors import MgNeuronError, ProtocolError

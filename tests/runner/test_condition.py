@@ -19,7 +19,7 @@ import pytest
 
 from mgneuron.bath import apply_bath, configure_screening, current_screening
 from mgneuron.engine import RunSettings, Simulation, reset, run
-from mgneuron.engine.state import FRESH, snapshot
+from mgneuron.engine.state import FRESH, FRESH_SECONDORDER, snapshot
 from mgneuron.environment import Environment
 from mgneuron.errors import UnknownParameterError
 from mgneuron.results import read_conditions, read_features
@@ -28,7 +28,7 @@ from mgneuron.runner import run as sweep
 from mgneuron.screening import ScreeningParams
 from tests.runner._protocols import hh_cell
 
-FRESH_SNAPSHOT = {**FRESH, "cvode_active": 0.0}
+FRESH_SNAPSHOT = {**FRESH, "secondorder": float(FRESH_SECONDORDER), "cvode_active": 0.0}
 
 
 class RecordThenFail(Protocol):

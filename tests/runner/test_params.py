@@ -64,18 +64,14 @@ def test_misspelt_parameter_read_names_the_known_ones():
     with pytest.raises(UnknownParameterError, match=r"demo: no parameter 'mgg_mM'.*mg_mM"):
         p.mgg_mM  # noqa: B018
     with pytest.raises(ProtocolError, match="known: mg_mM, tstop"):
-        p["mgg_mM"]
+        p.mgg_mM  # noqa: B018
+    with pytest.raises(KeyError, match="demo: no parameter 'mgg_mM'"):
+        p["mgg_mM"]  # the Mapping contract: a KeyError
     assert not hasattr(p, "mgg_mM")  # an AttributeError, as hasattr expects
     with pytest.raises(AttributeError):
         p.__deepcopy_hook__  # noqa: B018 - dunder look-ups stay plain AttributeErrors
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnknownParameterError,
-    reason="library: Params.__getitem__ raises UnknownParameterError, not KeyError, so "
-    "Mapping.get(name, default) and `name in p` raise instead of answering",
-)
 def test_params_mapping_get_with_default_and_membership():
     """``p.get(name, default)`` and ``name in p`` answer for an undeclared name, as for any
     read-only mapping (:func:`mgneuron.runner.groups.cell_spec_from_params` relies on
