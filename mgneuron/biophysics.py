@@ -1,4 +1,4 @@
-"""Biophysics by region: a declarative spec, JSON files, named sets, and applying them.
+"""Biophysics by region: a declarative spec, JSON files and named sets (applied by membrane).
 
 A :class:`Biophysics` is a small picklable description: an ordered list of
 :class:`RegionBiophysics` rules, each naming a region and the passive properties,

@@ -76,7 +76,13 @@ from mgneuron.cli import protocol_main
 from mgneuron.engine import coreneuron_active
 from mgneuron.environment import PRESETS, Environment
 from mgneuron.errors import ProtocolError
-from mgneuron.measures import fi_gain, find_rheobase, firing_rate_hz, weiss_fit
+from mgneuron.measures import (
+    fi_gain,
+    find_rheobase,
+    firing_rate_hz,
+    threshold_shift_table,
+    weiss_fit,
+)
 from mgneuron.preparations.current_clamp import CurrentClamp, Trace, current_clamp
 from mgneuron.results import Report
 from mgneuron.runner import (
@@ -257,18 +263,8 @@ class ExcitabilityMg(Protocol):
             for _, r in features.iterrows() for k in ks
             if (i := r.get(f"fi_current{k}_nA")) is not None and np.isfinite(i)
         ]  # fmt: skip
-        shift = []
-        for cell, grp in features.groupby("cell"):
-            ref = grp.iloc[(grp["mg_mM"] - NORMAL_MG_MM).abs().argsort()[:1]].iloc[0]
-            for _, r in grp.sort_values("mg_mM").iterrows():
-                d_thr, d_shift = (r[c] - ref[c] for c in ("threshold_mV", "shift_mV"))
-                shift.append(
-                    {"cell": cell, "mg_mM": r["mg_mM"], "ca_mM": r["ca_mM"],
-                     "ref_mg_mM": ref["mg_mM"], "d_shift_mV": d_shift, "d_threshold_mV": d_thr,
-                     "deviation_mV": d_thr - d_shift, "rheobase_ratio":
-                     r["rheobase_nA"] / ref["rheobase_nA"] if ref["rheobase_nA"] > 0 else math.nan}
-                )  # fmt: skip
-        return {**({"fi": pd.DataFrame(fi)} if fi else {}), "threshold_shift": pd.DataFrame(shift)}
+        shift = threshold_shift_table(features, NORMAL_MG_MM)
+        return {**({"fi": pd.DataFrame(fi)} if fi else {}), "threshold_shift": shift}
 
     def plot(self, path, out_dir):
         from mgneuron.plots.excitability_mg import plot_excitability_mg

@@ -39,6 +39,7 @@ from mgneuron.measures.spikes import (
 from mgneuron.measures.threshold import (
     initiation_site,
     threshold_at_initiation,
+    threshold_shift_table,
     weiss_fit,
     weiss_threshold_nA,
 )
@@ -68,4 +69,5 @@ __all__ = [
     "weiss_fit",
     "initiation_site",
     "threshold_at_initiation",
+    "threshold_shift_table",
 ]

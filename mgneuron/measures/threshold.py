@@ -21,7 +21,13 @@ import numpy as np
 
 from mgneuron.measures.spikes import spike_times, threshold_dvdt
 
-__all__ = ["weiss_threshold_nA", "weiss_fit", "initiation_site", "threshold_at_initiation"]
+__all__ = [
+    "weiss_threshold_nA",
+    "weiss_fit",
+    "initiation_site",
+    "threshold_at_initiation",
+    "threshold_shift_table",
+]
 
 
 def weiss_threshold_nA(duration_ms, rheobase_nA: float, sdtc_ms: float):
@@ -107,3 +113,40 @@ def threshold_at_initiation(
     if k is None:
         return math.nan, None
     return threshold_dvdt(t_ms, v_sites_mV[k], dvdt_mV_per_ms, spike_mV, start_ms), k
+
+
+def threshold_shift_table(features, reference_mg_mM: float):
+    """Threshold change against gating-shift change, per cell, relative to a reference bath.
+
+    If [Mg]o acts only by shifting the gating of every channel (surface-charge screening),
+    the voltage threshold moves by the shift and ``deviation_mV`` is what else moved it
+    (the leak and the reversal potentials, which do not shift).
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Rows with ``cell, mg_mM, ca_mM, threshold_mV, shift_mV, rheobase_nA``.
+    reference_mg_mM : float
+        The reference [Mg]o (mM); per cell, the row nearest it is the reference.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cell, mg_mM, ca_mM, ref_mg_mM, d_shift_mV, d_threshold_mV, deviation_mV (mV),
+        rheobase_ratio`` (NaN where the reference rheobase is 0).
+    """
+    import pandas as pd
+
+    rows = []
+    for cell, grp in features.groupby("cell"):
+        ref = grp.iloc[(grp["mg_mM"] - reference_mg_mM).abs().argsort()[:1]].iloc[0]
+        for _, r in grp.sort_values("mg_mM").iterrows():
+            d_thr = r["threshold_mV"] - ref["threshold_mV"]
+            d_shift = r["shift_mV"] - ref["shift_mV"]
+            ratio = r["rheobase_nA"] / ref["rheobase_nA"] if ref["rheobase_nA"] > 0 else math.nan
+            rows.append(
+                {"cell": cell, "mg_mM": r["mg_mM"], "ca_mM": r["ca_mM"],
+                 "ref_mg_mM": ref["mg_mM"], "d_shift_mV": d_shift, "d_threshold_mV": d_thr,
+                 "deviation_mV": d_thr - d_shift, "rheobase_ratio": ratio}
+            )  # fmt: skip
+    return pd.DataFrame(rows)

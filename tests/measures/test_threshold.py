@@ -66,3 +66,32 @@ def test_threshold_at_initiation_closed_form():
     assert k == 1 and thr == pytest.approx(-40.0, abs=1e-3)
     thr, k = threshold_at_initiation(t, [np.full_like(t, -70.0)], 20.0)
     assert k is None and math.isnan(thr)
+
+
+def test_threshold_shift_table_is_zero_when_threshold_follows_the_shift():
+    """Threshold = shift + constant per cell -> deviation 0, reference row nearest 1 mM;
+    a rheobase of 0 at the reference gives NaN ratios, not a division error."""
+    import pandas as pd
+
+    from mgneuron.measures import threshold_shift_table
+
+    mg = [0.0, 0.5, 0.9, 2.0]
+    shift = [-3.0, -1.5, -0.2, 2.5]
+    rows = [
+        {"cell": c, "mg_mM": m, "ca_mM": 2.0, "shift_mV": s, "threshold_mV": base + s,
+         "rheobase_nA": rh * (1 + m)}
+        for c, base, rh in (("a", -50.0, 0.1), ("b", -60.0, 0.0))
+        for m, s in zip(mg, shift, strict=True)
+    ]  # fmt: skip
+    tab = threshold_shift_table(pd.DataFrame(rows[::-1]), 1.0)
+    assert list(tab.cell) == ["a"] * 4 + ["b"] * 4
+    assert list(tab.mg_mM[:4]) == mg  # sorted
+    assert (tab.ref_mg_mM == 0.9).all()
+    assert abs(tab.deviation_mV).max() < 1e-12
+    a = tab[tab.cell == "a"]
+    assert abs(a.d_shift_mV.to_numpy() - (np.array(shift) + 0.2)).max() < 1e-12
+    assert abs(a.rheobase_ratio.to_numpy() - (1 + np.array(mg)) / 1.9).max() < 1e-12
+    assert tab[tab.cell == "b"].rheobase_ratio.isna().all()
+    # control: a threshold that does not follow the shift shows up as deviation
+    rows[0]["threshold_mV"] += 1.0
+    assert threshold_shift_table(pd.DataFrame(rows), 1.0).deviation_mV.abs().max() == pytest.approx(1.0)
