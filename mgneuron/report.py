@@ -148,7 +148,7 @@ MEASURES: tuple[Measure, ...] = (
         "Paraesthesia arises from ectopic firing of sensory axons; the model gives the "
         "threshold change from divalent surface-charge screening. The node's threshold moves "
         "1.3-1.6 times the gating shift, because the fibre's rest is held by the unscreened "
-        "internodal membrane (excitability_mg notes).",
+        "internodal membrane (docs/guide.md, 'Excitability and threshold').",
     ),
     Measure(
         "Anxiety and restlessness",

@@ -27,13 +27,13 @@ import numpy as np
 
 from mgneuron.axon import apply_myelinated_axon
 from mgneuron.bath import apply_bath
-from mgneuron.cell import build_cell, cell_spec
+from mgneuron.cell import build_cell
 from mgneuron.cli import protocol_main
 from mgneuron.engine import RunSettings, Simulation
 from mgneuron.environment import PRESETS, Environment
 from mgneuron.locations import RegionSites, parse_location
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
-from mgneuron.runner.groups import myelinated_axon_param
+from mgneuron.runner.groups import cell_params, cell_spec_from_params, myelinated_axon_param
 from mgneuron.runner.params import celsius_param, record_every_param
 from mgneuron.runner.reports import stacked_report
 
@@ -49,8 +49,7 @@ class EpspMg(Protocol):
     params = (
         mg_param(PRESET_MG, "[Mg]o (default: the bath presets)"),
         ca_param(),
-        Param("morphology", "ball_and_stick", "", "SWC/ASC file or shipped morphology name", str),
-        Param("biophysics", "passive", "", "biophysics set name or JSON file", str),
+        *cell_params(default_morphology="ball_and_stick", default_biophysics="passive"),
         myelinated_axon_param(),
         Param(
             "synapses",
@@ -84,7 +83,7 @@ class EpspMg(Protocol):
         from neuron import h
 
         # 1. The cell, and its myelinated axon if one is asked for.
-        cell = build_cell(cell_spec(p.morphology, p.biophysics))
+        cell = build_cell(cell_spec_from_params(p))
         myelinated = apply_myelinated_axon(cell, p.myelinated_axon)
         settings = RunSettings(tstop=p.tstop, dt=p.dt, celsius=p.celsius, v_init=cell.v_init)
 

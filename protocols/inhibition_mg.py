@@ -46,7 +46,7 @@ import numpy as np
 
 from mgneuron.axon import apply_myelinated_axon
 from mgneuron.bath import apply_bath
-from mgneuron.cell import build_cell, cell_spec
+from mgneuron.cell import build_cell
 from mgneuron.cli import protocol_main
 from mgneuron.engine import RunSettings, Simulation, sample_interval
 from mgneuron.environment import PRESETS, Environment
@@ -55,7 +55,7 @@ from mgneuron.measures import crossing_times
 from mgneuron.release import RELEASE_MODELS
 from mgneuron.results import Spikes
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
-from mgneuron.runner.groups import myelinated_axon_param
+from mgneuron.runner.groups import cell_params, cell_spec_from_params, myelinated_axon_param
 from mgneuron.runner.params import celsius_param, record_every_param
 from mgneuron.runner.reports import stacked_report
 from mgneuron.synapses import (
@@ -81,10 +81,7 @@ class InhibitionMg(Protocol):
     params = (
         mg_param(PRESET_MG, "[Mg]o (default: the bath presets)"),
         ca_param(),
-        Param(
-            "morphology", "", "", "SWC/ASC file or shipped name (default: stylized L5 pyramid)", str
-        ),
-        Param("biophysics", "pyramidal", "", "biophysics set name or JSON file", str),
+        *cell_params(default_morphology="", default_biophysics="pyramidal"),
         myelinated_axon_param(),
         Param("n_exc", 200, "", "excitatory synapses", int, minimum=0),
         Param("n_inh", 60, "", "inhibitory synapses", int, minimum=0),
@@ -169,7 +166,7 @@ class InhibitionMg(Protocol):
         bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
 
         # 1. The cell, and its myelinated axon if one is asked for.
-        cell = build_cell(cell_spec(p.morphology or None, p.biophysics))
+        cell = build_cell(cell_spec_from_params(p))
         _axon = apply_myelinated_axon(cell, p.myelinated_axon)
 
         # 2. Synapse sites (rules drawn with the run's seed: the same in every condition).

@@ -5,7 +5,10 @@ axes with units, gives [Mg]o a legend, writes a PNG and returns its path. A prot
 ``plot`` method calls its module here; ``mgneuron plot FILE`` calls that method.
 
 - :mod:`~mgneuron.plots.common`: figure, [Mg]o colours, save
-- one module per protocol figure (``nmda_iv``, ``epsp_mg``, ``low_mg_network`` ...)
+- one module per protocol figure: :mod:`~mgneuron.plots.nmda_iv`,
+  :mod:`~mgneuron.plots.epsp_mg`, :mod:`~mgneuron.plots.release_mg`,
+  :mod:`~mgneuron.plots.inhibition_mg`, :mod:`~mgneuron.plots.excitability_mg`,
+  :mod:`~mgneuron.plots.conduction`, :mod:`~mgneuron.plots.low_mg_network`
 - :mod:`~mgneuron.plots.morphology`: drawing a morphology (``mgneuron morph``)
 """
 

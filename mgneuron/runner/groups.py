@@ -32,7 +32,8 @@ def cell_params(
             "morphology",
             default_morphology,
             "",
-            "SWC or Neurolucida .asc file, or a shipped morphology name",
+            "SWC or Neurolucida .asc file, or a shipped morphology name"
+            + ("" if default_morphology else " (empty: the shipped default, l5_pyramid_stylized)"),
             str,
         ),
         Param(
