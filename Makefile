@@ -30,7 +30,7 @@ compile: $(VENV)/.stamp-run
 
 run: $(VENV)/.stamp-run
 	$(BIN)/mgneuron compile
-	$(BIN)/mgneuron report --quick --workers 2 --out $(RESULTS)
+	$(BIN)/mgneuron report --quick --workers 2 --out $(RESULTS) --overwrite
 	@echo "HDF5 files and figures: $(abspath $(RESULTS))/"
 
 lint: $(VENV)/.stamp-test

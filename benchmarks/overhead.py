@@ -81,7 +81,7 @@ def main() -> None:
             ours, theirs = tmp / f"{name}.h5", tmp / f"{name}.raw.h5"
 
             def run_ours(name=name, kwargs=kwargs, ours=ours):
-                run(name, ours, quiet=True, command="benchmark", **kwargs)
+                run(name, ours, quiet=True, command="benchmark", overwrite=True, **kwargs)
 
             def run_raw(mod=mod, theirs=theirs, integrator="continuerun"):
                 PLAIN_INTEGRATOR["name"] = integrator

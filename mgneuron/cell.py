@@ -18,6 +18,7 @@ default biophysics the ``pyramidal`` set (Mainen & Sejnowski 1996).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from mgneuron.morphology import (
     DLambda,
     Morphology,
     MorphologySpec,
+    MorphologyWarning,
     default_morphology_path,
     discretization_report,
 )
@@ -128,6 +130,10 @@ class Cell:
         Segment count and electrotonically longest segment, computed when first read
         (it costs a pass over every section's 3-D points, which a sweep that never
         reads it should not pay for every condition).
+    stub_added : bool
+        :func:`build_cell` attached an axon stub (:func:`add_axon_stub`): the morphology
+        has no axon and the biophysics set asks for one (``axon_stub``). Protocols write
+        it to their features (``axon_stub_added``).
     """
 
     def __init__(self, spec: CellSpec, morphology: Morphology):
@@ -253,11 +259,18 @@ def add_axon_stub(morph: Morphology) -> list:
         f"{morph.spec.path}: no axon; attached a Mainen & Sejnowski (1996) axon stub "
         f"(hillock 10 um, initial segment 15 um x {d_is:.2f} um, axon 200 um)"
     )
+    # The morphology's own warnings were issued when it was loaded; this one comes later.
+    warnings.warn(morph.warnings[-1], MorphologyWarning, stacklevel=3)
     return secs
 
 
 def build_cell(spec: CellSpec, environment=None) -> Cell:
-    """Load the morphology, add an axon stub if asked, set biophysics, discretise, bath."""
+    """Load the morphology, add an axon stub if asked, set biophysics, discretise, bath.
+
+    A morphology without axon gets a stub (:func:`add_axon_stub`) when the biophysics set
+    asks for one (``axon_stub``); the cell's ``stub_added`` says so and a
+    :class:`~mgneuron.morphology.MorphologyWarning` states it in the log.
+    """
     from mgneuron.mechanisms import require
 
     require()

@@ -2,21 +2,35 @@
 
 ``mgneuron compile | run | sweep | info | plot | morph | report | protocols``; a protocol
 script's ``main`` is :func:`protocol_main`, the same path as ``mgneuron run NAME``.
+
+Errors never end in a Python traceback: the package's own errors and file errors print
+``mgneuron: error: MESSAGE`` and exit 2 (a configuration error: a parameter, a value, a
+morphology, a location) or 1 (a run error: mechanisms, results files, files); anything
+else prints a one-line summary and how to see the traceback (``--debug`` or
+``MGNEURON_DEBUG=1``). Ctrl-C prints how many conditions were saved and the command that
+resumes the run, and exits 130.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mgneuron.errors import MgNeuronError, ProtocolError
-from mgneuron.results import read_attrs
+from mgneuron.errors import MgNeuronError, ProtocolError, ResultsError
+from mgneuron.results import partial_path, read_attrs, read_conditions
 from mgneuron.runner import Protocol, get_protocol, list_protocols, run
 
-__all__ = ["main", "protocol_main", "build_parser", "args_to_kwargs"]
+__all__ = ["main", "protocol_main", "build_parser", "args_to_kwargs", "exit_code"]
+
+# Exit status of an interrupted command (128 + SIGINT), as a shell reports it.
+EXIT_INTERRUPTED = 130
+DEBUG_HINT = "run with --debug (or MGNEURON_DEBUG=1) for the traceback"
 
 
 def _cmd_compile(args) -> int:
@@ -73,17 +87,24 @@ def protocol_main(cls: type[Protocol] | str, argv: Sequence[str] | None = None) 
     Returns
     -------
     int
-        The exit status: 0 on success, 2 on an error (printed without a traceback).
+        The exit status: 0 on success, 2 on a configuration error, 1 on a run error
+        (:func:`exit_code`; printed without a traceback), 130 when interrupted.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    script = sys.argv[0] if sys.argv and sys.argv[0].endswith(".py") else None
+    command = ["python", script] if script else ["mgneuron", "run", getattr(cls, "name", cls)]
+    return _guarded(lambda args: _protocol_main(cls, args), argv, command)
+
+
+def _protocol_main(cls: type[Protocol] | str, argv: list[str]) -> int:
+    """:func:`protocol_main` without the error handling (errors propagate)."""
     try:
         # The class from the installed package, not from __main__, so worker processes
         # can unpickle it.
         cls = get_protocol(cls.name if isinstance(cls, type) else cls)
-    except MgNeuronError as exc:
+    except MgNeuronError:
         if isinstance(cls, str):
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+            raise
     prog = f"{cls.name}.py" if sys.argv and sys.argv[0].endswith(".py") else None
     parser = build_parser(
         cls,
@@ -95,12 +116,12 @@ def protocol_main(cls: type[Protocol] | str, argv: Sequence[str] | None = None) 
     )
     add_arguments(parser)
     args = parser.parse_args(argv)
+    overrides, sweep = args_to_kwargs(cls, args)
     try:
-        overrides, sweep = args_to_kwargs(cls, args)
         path = run_from_args(cls, args, overrides, sweep)
-    except MgNeuronError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt as exc:
+        out = Path(args.out) if args.out else Path("results") / f"{cls.name}.h5"
+        raise _Interrupted(out, _n_conditions(cls, overrides, sweep)) from exc
     if path is None:  # an MPI rank other than 0: rank 0 reports
         return 0
     print(f"wrote {path}")
@@ -116,7 +137,7 @@ def _cmd_run(argv: Sequence[str]) -> int:
         print("usage: mgneuron run PROTOCOL [options]   (mgneuron run PROTOCOL --help)")
         print("protocols: " + ", ".join(list_protocols()))
         return 0 if argv else 2
-    return protocol_main(argv[0], argv[1:])
+    return _protocol_main(argv[0], argv[1:])
 
 
 # -- a protocol's command line ----------------------------------------------------------
@@ -154,8 +175,20 @@ def build_parser(cls: type[Protocol], parser: argparse.ArgumentParser | None = N
     )
     parser.add_argument("--workers", type=int, default=1, help="local worker processes")
     parser.add_argument("--resume", action="store_true", help="finish an interrupted run")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing results file, and discard an unfinished run's "
+        "FILE.partial (unless --resume)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--plot", action="store_true", help="also write the figure(s)")
+    parser.add_argument(
+        "--plot",
+        action="store_true",
+        help="also write the figure(s), beside the output and named after it "
+        "(results/x.h5 -> results/x.png)",
+    )
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     return parser
 
 
@@ -168,11 +201,18 @@ def args_to_kwargs(cls: type[Protocol], args: argparse.Namespace) -> tuple[dict,
             continue
         overrides[p.name] = _split_list(raw) if p.grid else raw
     sweep: dict[str, Any] = {}
+    named: dict[str, str] = {}  # parameter -> the --sweep item that named it
     for item in args.sweep or []:
         if "=" not in item:
             raise ProtocolError(f"--sweep expects NAME=V1,V2,..., got {item!r}")
         key, vals = item.split("=", 1)
-        sweep[cls.param(key.strip()).name] = _split_list(vals)
+        name = cls.param(key.strip()).name
+        if name in named:
+            raise ProtocolError(
+                f"--sweep names {name} twice ({named[name]!r} and {item!r}); give its values once"
+            )
+        named[name] = item
+        sweep[name] = _split_list(vals)
     return overrides, sweep
 
 
@@ -207,19 +247,39 @@ def run_from_args(cls, args: argparse.Namespace, overrides: dict, sweep: dict) -
         mpi=getattr(args, "mpi", False),
         coreneuron=getattr(args, "coreneuron", False),
         resume=getattr(args, "resume", False),
+        overwrite=getattr(args, "overwrite", False),
         quiet=getattr(args, "quiet", False),
         **overrides,
     )
     if path is not None:
-        attrs = read_attrs(path)
-        n_failed, n = int(attrs.get("n_failed", 0)), int(attrs.get("n_conditions", 0))
-        if n_failed:
-            print(
-                f"warning: {n_failed} of {n} conditions failed; their errors are in the "
-                f"conditions table (mgneuron info {path})",
-                file=sys.stderr,
-            )
+        _report_failures(path)
     return path
+
+
+def _report_failures(path: Path) -> None:
+    """Say how many conditions of a finished run failed, with the first error.
+
+    Raises
+    ------
+    ResultsError
+        Every condition failed (the file's status is ``"failed"``): the command exits 1.
+    """
+    attrs = read_attrs(path)
+    n_failed, n = int(attrs.get("n_failed", 0)), int(attrs.get("n_conditions", 0))
+    if not n_failed:
+        return
+    conds = read_conditions(path)
+    errors = conds.loc[conds["status"] != "ok", ["condition_id", "error"]]
+    cid, text = errors.iloc[0] if len(errors) else (None, "")
+    lines = str(text).strip().splitlines()
+    first = f"condition {cid}: {lines[0]}" if lines else "no error text stored"
+    where = f"the errors are in {path} (mgneuron info {path})"
+    if attrs.get("status") == "failed":
+        raise ResultsError(f"every condition failed ({n} of {n}): first error {first}; {where}")
+    print(
+        f"mgneuron: warning: {n_failed} of {n} conditions failed: first error {first}; {where}",
+        file=sys.stderr,
+    )
 
 
 def _cmd_info(args) -> int:
@@ -232,6 +292,9 @@ def _cmd_info(args) -> int:
         print(f"{k:18s} {attrs[k]}")
     allow = attrs.get("status") != "complete"
     conds = read_conditions(args.file, allow_partial=allow)
+    if conds.empty:  # an unfinished run that has not finished a condition yet
+        print(f"\nconditions: none finished yet (status {attrs.get('status')!r})")
+        return 0
     feats = read_features(args.file, allow_partial=allow)
     with pd.option_context("display.width", 160, "display.max_columns", 30):
         print(f"\nconditions: {len(conds)} ({int((conds['status'] != 'ok').sum())} failed)")
@@ -264,8 +327,20 @@ def _cmd_report(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``mgneuron`` console script."""
+    """Entry point of the ``mgneuron`` console script.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 2 on a configuration error, 1 on a run error
+        (:func:`exit_code`; printed without a traceback), 130 when interrupted.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
+    return _guarded(_main, argv, ["mgneuron"])
+
+
+def _main(argv: list[str]) -> int:
+    """:func:`main` without the error handling (errors propagate)."""
     if argv and argv[0] == "run":
         return _cmd_run(argv[1:])
     if argv and argv[0] == "sweep":
@@ -294,7 +369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("info", help="summarise a results file")
     p.add_argument("file")
     p.set_defaults(fn=_cmd_info)
-    p = sub.add_parser("plot", help="write the figure(s) of a results file")
+    p = sub.add_parser(
+        "plot", help="write the figure(s) of a results file: FILE.h5 -> FILE.png (FILE_NAME.png)"
+    )
     p.add_argument("file")
     p.add_argument("--out", default=None, help="output directory [beside the file]")
     p.set_defaults(fn=_cmd_plot)
@@ -302,12 +379,121 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("file")
     p.add_argument("--png", default=None, help="output PNG [FILE stem + .png]")
     p.set_defaults(fn=_cmd_morph)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = parser.parse_args(argv)
+    return args.fn(args)
+
+
+# -- errors and Ctrl-C --------------------------------------------------------------------
+
+
+class _Interrupted(Exception):
+    """A run stopped by Ctrl-C: where its partial file is and how many conditions it has.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The results file the run was writing.
+    total : int or None
+        Number of conditions of the run (None when it could not be worked out).
+    """
+
+    def __init__(self, out: Path, total: int | None) -> None:
+        super().__init__(f"interrupted while writing {out}")
+        self.out = out
+        self.total = total
+
+
+def _n_conditions(cls: type[Protocol], overrides: dict, sweep: dict) -> int | None:
+    """Count the conditions of a run (None if its parameters do not resolve)."""
     try:
-        return args.fn(args)
-    except MgNeuronError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        values, swept = cls.resolve(overrides, sweep)
+        return len(cls.conditions(values, swept))
+    except Exception:  # noqa: BLE001 - only for a message
+        return None
+
+
+def exit_code(exc: BaseException) -> int:
+    """Exit status of the command line for an error.
+
+    2 for a configuration error (a parameter, a value, a bath, a morphology, a location,
+    a biophysics or axon spec: mgneuron's errors that are also ``ValueError``s, as
+    argparse's usage errors), 1 for a run error (mechanisms, results files, files and
+    anything unexpected), 130 for Ctrl-C.
+    """
+    if isinstance(exc, KeyboardInterrupt | _Interrupted):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, MgNeuronError) and isinstance(exc, ValueError):
         return 2
+    return 1
+
+
+def _debug_requested(argv: list[str]) -> bool:
+    """``--debug`` among the arguments, or ``MGNEURON_DEBUG`` set to anything but 0."""
+    return "--debug" in argv or os.environ.get("MGNEURON_DEBUG", "0") not in ("", "0")
+
+
+def _report_interrupt(exc: BaseException, argv: list[str], command: list[str]) -> None:
+    """Say what an interrupted run saved and the command that finishes it."""
+    print("\nmgneuron: interrupted (Ctrl-C)", file=sys.stderr)
+    if not isinstance(exc, _Interrupted):
+        return
+    partial = partial_path(exc.out)
+    if not partial.exists():
+        if exc.out.exists():  # interrupted once the file was complete (while plotting)
+            print(f"mgneuron: the results file {exc.out} is complete", file=sys.stderr)
+        else:
+            print(f"mgneuron: no condition was saved (no {partial})", file=sys.stderr)
+        return
+    try:
+        saved = str(len(read_conditions(partial, allow_partial=True)))
+    except (MgNeuronError, OSError, KeyError, ValueError):  # only for the message
+        saved = "the finished"
+    of = f" of {exc.total}" if exc.total is not None else ""
+    resume = [*command, *argv, *([] if "--resume" in argv else ["--resume"])]
+    print(
+        f"mgneuron: {saved}{of} conditions saved in {partial}; to finish the run:\n"
+        f"  {shlex.join(resume)}",
+        file=sys.stderr,
+    )
+
+
+def _guarded(fn: Callable[[list[str]], int], argv: list[str], command: list[str]) -> int:
+    """Run a command line's body; turn its errors and Ctrl-C into messages and exit codes.
+
+    Parameters
+    ----------
+    fn : callable
+        The body: takes the arguments, returns the exit status.
+    argv : list of str
+        The arguments.
+    command : list of str
+        The words before the arguments (``mgneuron``, ``python protocols/x.py``): with
+        the arguments and ``--resume`` they make the command that resumes a run.
+    """
+    debug = _debug_requested(argv)
+    try:
+        # --debug is taken anywhere (mgneuron --debug run ..., a protocol's options)
+        return fn([a for a in argv if a != "--debug"])
+    except (KeyboardInterrupt, _Interrupted) as exc:
+        if debug:
+            traceback.print_exc()
+        _report_interrupt(exc, argv, command)
+        return EXIT_INTERRUPTED
+    except (MgNeuronError, OSError) as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"mgneuron: error: {exc}", file=sys.stderr)
+        return exit_code(exc)
+    except Exception as exc:  # noqa: BLE001 - the command line never ends in a traceback
+        if debug:
+            traceback.print_exc()
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        at = f" (at {Path(where.filename).name}:{where.lineno})" if where else ""
+        print(f"mgneuron: internal error: {type(exc).__name__}: {exc}{at}", file=sys.stderr)
+        if not debug:
+            print(f"mgneuron: {DEBUG_HINT}", file=sys.stderr)
+        return exit_code(exc)
 
 
 if __name__ == "__main__":

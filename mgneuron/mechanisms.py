@@ -194,6 +194,14 @@ def _explain_failure(output: str, files: list[Path]) -> tuple[str | None, list[s
     return culprit, bad[:25]
 
 
+def _status(message: str) -> None:
+    """Write a status line of the build on stderr (never on stdout, which may be data)."""
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except (ValueError, OSError):  # a closed stderr
+        pass
+
+
 def build(
     extra_dirs: list[str | os.PathLike] | None = None,
     coreneuron: bool = False,
@@ -209,7 +217,8 @@ def build(
     coreneuron : bool
         Also build the CoreNEURON library (``nrnivmodl -coreneuron``).
     quiet : bool
-        If False, echo nrnivmodl's output.
+        If False, echo nrnivmodl's output. Either way, a build that compiles says so on
+        stderr when it starts and when it is done (it takes ~40 s).
     base_dir : path, optional
         Build these sources instead of the package's (see :func:`source_files`).
 
@@ -245,6 +254,11 @@ def build(
             # nrnivmodl runs make: compile the generated files in parallel
             env.setdefault("MAKEFLAGS", f"-j{os.cpu_count() or 1}")
             start = time.time()
+            # Say so: the first run of a fresh install waits here, silent otherwise.
+            _status(
+                f"compiling NMODL mechanisms with nrnivmodl into {final} "
+                "(first run with these sources, ~40 s) ..."
+            )
             proc = subprocess.run(
                 cmd, cwd=tmp, env=env, capture_output=True, text=True, check=False
             )
@@ -274,6 +288,7 @@ def build(
             }
             (tmp / BUILD_MARKER).write_text(json.dumps(marker, indent=1))
             os.replace(tmp, final)
+            _status(f"compiled NMODL mechanisms in {time.time() - start:.1f} s")
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)

@@ -212,9 +212,25 @@ def run_steps(
     workers: int = 1,
     steps: Sequence[ReportStep] = STEPS,
     log=print,
+    overwrite: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """Run every available protocol of the plan; return per protocol its file and time."""
+    """Run every available protocol of the plan; return per protocol its file and time.
+
+    ``overwrite`` replaces results files a previous report left in ``out_dir``; without
+    it an existing one stops the report before anything runs (ProtocolError).
+    """
     available = set(list_protocols())
+    if not overwrite:  # before the first protocol runs, not after several
+        there = [
+            out_dir / f"{s.protocol}.h5"
+            for s in steps
+            if s.protocol in available and (out_dir / f"{s.protocol}.h5").exists()
+        ]
+        if there:
+            raise ProtocolError(
+                f"{out_dir} holds results of an earlier report ({', '.join(p.name for p in there)}"
+                "); pass --overwrite to replace them, or choose another --out"
+            )
     done: dict[str, dict[str, Any]] = {}
     for step in steps:
         if step.protocol not in available:
@@ -234,6 +250,7 @@ def run_steps(
             workers=workers,
             quiet=True,
             command=f"mgneuron report ({step.protocol})",
+            overwrite=overwrite,
             **overrides,
         )
         seconds = time.perf_counter() - start
@@ -423,15 +440,19 @@ def build_report(
     workers: int = 1,
     steps: Sequence[ReportStep] = STEPS,
     log=print,
+    overwrite: bool = False,
 ) -> Path:
-    """Run the protocols, then write ``report.html`` and ``summary.csv`` into ``out_dir``."""
+    """Run the protocols, then write ``report.html`` and ``summary.csv`` into ``out_dir``.
+
+    ``overwrite`` replaces the results files of an earlier report in ``out_dir``.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     mg = _scenario_mg(scenarios)
     if "normal" not in mg:
         raise ProtocolError("the scenarios must include 'normal' (the reference)")
     start = time.perf_counter()
-    runs = run_steps(out_dir, mg, quick, workers, steps, log)
+    runs = run_steps(out_dir, mg, quick, workers, steps, log, overwrite=overwrite)
     table = summary_table(runs, mg)
     table.to_csv(out_dir / "summary.csv", index=False)
     page = render_html(table, runs, mg, quick, time.perf_counter() - start)
@@ -454,10 +475,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="reduced grids (< 5 min)")
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--workers", type=int, default=1, help="local worker processes")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the results files an earlier report left in --out",
+    )
     args = parser.parse_args(argv)
     try:
         names = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-        path = build_report(args.out, names, args.quick, args.workers)
+        path = build_report(args.out, names, args.quick, args.workers, overwrite=args.overwrite)
     except MgNeuronError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

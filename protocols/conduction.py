@@ -18,7 +18,11 @@ of conditions, each at every [Mg]o:
     internodes each replaced by ``remyelination_short`` short internodes with
     ``remyelination_lamellae`` of the lamellae (preset ``remyelinated``).
 
-Per condition:
+Per condition (every run from the steady state of the axon in its bath, ``steady_state``
+default true: large backward-Euler steps before ``t = 0``,
+:mod:`mgneuron.engine.steady_state`; the first pulse comes at 0.1 ms, too early for a
+baseline check, so the start is made flat instead of verified; ``rest_mV`` is node 0's
+potential at ``t = 0``):
 
 1. A ``stim_nA`` x 0.1 ms current pulse into node 0 starts a spike; the membrane potential
    at every node is recorded. ``initiated``: node 0 fired; arrival times are the upward
@@ -40,7 +44,7 @@ node's gating (:mod:`mgneuron.screening`); ``shift_mV`` is that gating shift.
 
 Features: ``series, preset, fiber_diameter_um, lamellae_fraction, extent, n_lesioned,
 mg_mM, ca_mM, shift_mV, initiated, blocked, cv_m_per_s, cv_per_um, latency_ms,
-threshold_nA, safety_factor, refractory_ms, n_nodes``. Tables: ``cv_vs_diameter``,
+threshold_nA, safety_factor, refractory_ms, n_nodes, rest_mV``. Tables: ``cv_vs_diameter``,
 ``block_boundary`` (per [Mg]o and extent: the smallest lamellae fraction that conducts
 and the largest that blocks), ``remyelination``. Reports: ``nodes`` (v at every node).
 """
@@ -49,7 +53,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -69,6 +72,7 @@ from mgneuron.runner import (
     mg_param,
     record_every_param,
 )
+from mgneuron.runner.groups import rest_params
 from mgneuron.screening import shift_mV
 
 SERIES = ("diameter", "demyelination", "remyelination")
@@ -133,6 +137,7 @@ class Conduction(Protocol):
         record_every_param(0.01, "sampling interval of the stored traces"),
         Param("quick", False, "", "reduced grids (3 diameters, 3 fractions, extents 1 and "
               "all, 10 internodes, dt 2 us, no refractory period, bisections to 5 %)", bool),
+        *rest_params(baseline=False),
     )  # fmt: skip
     defaults = {"dt": 0.001, "tstop": 20.0}
 
@@ -175,6 +180,17 @@ class Conduction(Protocol):
                     out.append(cond)
         return out
 
+    @classmethod
+    def check_condition(cls, p):
+        """Refuse a lesion longer than the axon."""
+        super().check_condition(p)
+        if p.series == "demyelination" and p.extent > p.n_internodes:
+            raise ProtocolError(
+                f"conduction: a lesion of extent {p.extent} internodes is longer than the "
+                f"axon's n_internodes = {p.n_internodes}; lower --extent or raise "
+                "--n-internodes"
+            )
+
     def spec(self, p) -> ax.MyelinatedAxonSpec:
         """The axon of one condition."""
         n = p.n_internodes
@@ -198,7 +214,7 @@ class Conduction(Protocol):
         spec = self.spec(p)
         axon = ax.build_axon(spec, name="axon")
         bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
-        run = {"dt_ms": p.dt, "celsius": p.celsius, "bath": bath}
+        run = {"dt_ms": p.dt, "celsius": p.celsius, "bath": bath, "steady_state": p.steady_state}
         n = axon.n_nodes
 
         # 2. A spike from node 0; membrane potential at every node.
@@ -248,6 +264,7 @@ class Conduction(Protocol):
             "safety_factor": sf,
             "refractory_ms": refractory,
             "n_nodes": n,
+            "rest_mV": float(tr.v_mV[0, 0]),
         }
 
         # 4. Traces (every record_every ms) and arrival times at the nodes.
@@ -299,9 +316,10 @@ class Conduction(Protocol):
         return out
 
     def plot(self, path, out_dir):
+        from mgneuron.plots.common import figure_path
         from mgneuron.plots.conduction import plot_conduction
 
-        return [plot_conduction(path, Path(out_dir) / "conduction.png")]
+        return [plot_conduction(path, figure_path(path, out_dir))]
 
 
 def main(argv=None) -> int:

@@ -2,26 +2,44 @@
 
 Methods
 -------
-A cell (default: the shipped ball-and-stick, soma 20 um + one 600 um x 2 um dendrite,
-passive biophysics; any SWC/ASC with ``--morphology``, any set with ``--biophysics``, and
-``--myelinated-axon DIAMETER[:PRESET]`` to replace its axon beyond the initial segment by
-an MRG myelinated axon) receives ``n_syn`` AMPA (``AMPASyn``) + NMDA (``NMDAMg``) synapse
-pairs at the sites of a location rule (default: 10 random dendritic sites 100-300 um from
-the soma, seeded). Every pair is driven by the same presynaptic burst (``n_spikes``
-spikes at ``burst_hz`` from ``t_burst``). Per [Mg]o we measure at the soma the EPSP peak
-above the potential just before the burst and its area, at the first synapse the local
-peak depolarisation, and over all synapses the NMDA charge and its Ca2+ part (the Ca2+
-entry through NMDA receptors, ``frac_ca`` of the NMDA current). The NMDA Mg2+ block
-follows ``block_model`` (default 0, Jahr & Stevens 1990).
+1. *Cell.* The shipped ball-and-stick by default (soma 20 um + one 600 um x 2 um
+   dendrite, passive biophysics); any SWC/ASC with ``--morphology``, any set with
+   ``--biophysics`` (a set with ``axon_stub`` gives an axon-less morphology a Mainen &
+   Sejnowski 1996 stub: feature ``axon_stub_added``, and a warning in the log), and
+   ``--myelinated-axon DIAMETER[:PRESET]`` to replace its axon beyond the initial
+   segment by an MRG myelinated axon.
+2. *Synapses.* ``n_syn`` AMPA (``AMPASyn``) + NMDA (``NMDAMg``) pairs at the sites of a
+   location rule (default: 10 random dendritic sites 100-300 um from the soma, seeded);
+   the NMDA Mg2+ block follows ``block_model`` (default 0, Jahr & Stevens 1990). Every
+   pair is driven by the same presynaptic burst (``n_spikes`` spikes at ``burst_hz``
+   from ``t_burst``).
+3. *Rest.* The cell is brought to the steady state of the bath before ``t = 0``
+   (``steady_state``, default true; :mod:`mgneuron.engine.steady_state`): parts with
+   different resting potentials (a cell at -70 mV, an MRG axon at -80 mV) have settled
+   before the burst, with either integrator and with CoreNEURON.
+4. *Baseline check.* Over the 10 ms before the burst the soma's potential is
+   ``rest_mV`` at its end, moves by ``baseline_drift_mV`` and is flat when it moves by at
+   most ``baseline_tol_mV`` (0.1 mV) with no spike; ``baseline_ok`` says so, and a
+   condition that fails it is reported with a warning. A cell that fires before the
+   burst (``spontaneous_spikes`` > 0) has no EPSP: its EPSP measures are NaN.
+5. *Measures,* per [Mg]o: at the soma the EPSP peak above ``rest_mV`` and its area, at
+   the first synapse the local peak depolarisation, and over all synapses the NMDA
+   charge and its Ca2+ part (the Ca2+ entry through NMDA receptors, ``frac_ca`` of the
+   NMDA current).
+
+Before anything simulates, every condition is checked: the burst must start before
+``tstop``, and the synapse rule must match a segment of the cell (built once per
+distinct cell, :mod:`mgneuron.preparations.sites`).
 
 Features: ``mg_mM, epsp_peak_mV, epsp_area_mV_ms, dend_peak_mV, nmda_charge_pC,
-ca_entry_pC, ca_entry_amol``. Report ``cell``: the potential at the soma and at the
-first synapse. Typical values: docs/guide.md, "Protocol notes: epsp_mg".
+ca_entry_pC, ca_entry_amol, rest_mV, baseline_drift_mV, baseline_ok,
+spontaneous_spikes, axon_stub_added``. Report ``cell``: the potential at the soma and at
+the first synapse. Typical values: docs/guide.md, "Protocol notes: epsp_mg".
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import warnings
 
 import numpy as np
 
@@ -31,9 +49,17 @@ from mgneuron.cell import build_cell
 from mgneuron.cli import protocol_main
 from mgneuron.engine import RunSettings, Simulation
 from mgneuron.environment import PRESETS, Environment
+from mgneuron.errors import ProtocolError
 from mgneuron.locations import RegionSites, parse_location
+from mgneuron.measures.baseline import BaselineWarning, baseline
+from mgneuron.preparations.sites import check_sites
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
-from mgneuron.runner.groups import cell_params, cell_spec_from_params, myelinated_axon_param
+from mgneuron.runner.groups import (
+    cell_params,
+    cell_spec_from_params,
+    myelinated_axon_param,
+    rest_params,
+)
 from mgneuron.runner.params import celsius_param, record_every_param
 from mgneuron.runner.reports import stacked_report
 
@@ -76,8 +102,20 @@ class EpspMg(Protocol):
         Param("t_burst", 20.0, "ms", "time of the first presynaptic spike", float, minimum=0.0),
         celsius_param(),
         record_every_param(),
+        *rest_params(),
     )
     defaults = {"tstop": 300.0}
+
+    @classmethod
+    def check_condition(cls, p):
+        """Refuse a burst at or after tstop and a synapse rule that matches no segment."""
+        super().check_condition(p)
+        if p.t_burst >= p.tstop:
+            raise ProtocolError(
+                f"epsp_mg: the burst starts at t_burst = {p.t_burst} ms, not before tstop = "
+                f"{p.tstop} ms; raise --tstop or lower --t-burst"
+            )
+        check_sites(cell_spec_from_params(p), p.myelinated_axon, {"synapses": p.synapses})
 
     def run_condition(self, p):
         from neuron import h
@@ -85,7 +123,10 @@ class EpspMg(Protocol):
         # 1. The cell, and its myelinated axon if one is asked for.
         cell = build_cell(cell_spec_from_params(p))
         myelinated = apply_myelinated_axon(cell, p.myelinated_axon)
-        settings = RunSettings(tstop=p.tstop, dt=p.dt, celsius=p.celsius, v_init=cell.v_init)
+        settings = RunSettings(
+            tstop=p.tstop, dt=p.dt, celsius=p.celsius, v_init=cell.v_init,
+            steady_state=p.steady_state,
+        )  # fmt: skip
 
         # 2. AMPA + NMDA synapse pairs at n_syn random sites of the rule (seeded).
         rule = parse_location(p.synapses)
@@ -113,25 +154,42 @@ class EpspMg(Protocol):
         v_soma = sim.record(cell.soma._ref_v)
         v_dend = sim.record(sites[0]._ref_v)
 
-        # 5. Bath, run.
+        # 5. Bath; steady state in it (step 3 of the methods); run.
         bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
         sim.run(before_init=lambda: apply_bath(bath, cell.sections))
 
-        # 6. Measures: EPSP above the potential just before the burst, NMDA charges.
+        # 6. Baseline over the 10 ms before the burst: flat, and no spike?
         vs, vd = np.asarray(v_soma), np.asarray(v_dend)
         k0 = int(p.t_burst / settings.dt)
-        rest = float(vs[max(k0 - 1, 0)])
-        dv = vs - rest
-        qca = sum(n.qca for n in nmdas)
-        features = {
-            "mg_mM": p.mg_mM,
+        base = baseline(np.arange(vs.size) * settings.dt, vs, k0 * settings.dt,
+                        tol_mV=p.baseline_tol_mV)  # fmt: skip
+        if not base.ok:
+            warnings.warn(
+                f"epsp_mg, [Mg]o = {p.mg_mM} mM: {base.describe()} (baseline_ok false"
+                + ("" if p.steady_state else "; --steady-state is off") + ")",
+                BaselineWarning, stacklevel=2,
+            )  # fmt: skip
+
+        # 7. Measures: EPSP above the potential just before the burst, NMDA charges.
+        #    A cell that fired before the burst has no EPSP to measure.
+        dv = vs - float(vs[max(k0 - 1, 0)])
+        epsp = {
             "epsp_peak_mV": float(dv[k0:].max()),
             "epsp_area_mV_ms": float(np.trapezoid(dv[k0:], dx=settings.dt)),
             "dend_peak_mV": float((vd - vd[max(k0 - 1, 0)])[k0:].max()),
+        }
+        if base.spontaneous_spikes:
+            epsp = dict.fromkeys(epsp, float("nan"))
+        qca = sum(n.qca for n in nmdas)
+        features = {
+            "mg_mM": p.mg_mM,
+            **epsp,
             "nmda_charge_pC": float(sum(n.q for n in nmdas)),
             "ca_entry_pC": float(qca),
             # pC / (2 F) -> mol; x 1e-12 (pC) x 1e18 (amol)
             "ca_entry_amol": float(qca * 1e-12 / (2 * FARADAY) * 1e18),
+            **base.features(),
+            "axon_stub_added": bool(cell.stub_added),
         }
         labels = [cell.label(cell.soma), cell.label(sites[0])]
         report = stacked_report(
@@ -142,9 +200,10 @@ class EpspMg(Protocol):
         return ConditionResult(features=[features], reports={"cell": report})
 
     def plot(self, path, out_dir):
+        from mgneuron.plots.common import figure_path
         from mgneuron.plots.epsp_mg import plot_epsp_mg
 
-        return [plot_epsp_mg(path, Path(out_dir) / "epsp_mg.png")]
+        return [plot_epsp_mg(path, figure_path(path, out_dir))]
 
 
 def main(argv=None) -> int:

@@ -16,7 +16,9 @@ Two preparations (:mod:`mgneuron.preparations.current_clamp`), each in a bath of
     segment discretization), 37 degC, current injected into the middle node; spikes are
     counted where they have propagated 4 nodes away. Fixed backward-Euler steps.
 
-Every trial starts from the steady state in that bath (Carnevale & Hines 2006, ch. 8).
+Every trial starts from the steady state in that bath (Carnevale & Hines 2006, ch. 8;
+:mod:`mgneuron.engine.steady_state`); ``baseline_drift_mV`` and ``baseline_ok`` check it
+over the window before a pulse's onset (:mod:`mgneuron.measures.baseline`, 0.1 mV).
 
 1. *Spontaneous firing* ``spontaneous_rate_hz`` over ``spont_ms`` from rest (0 unless the
    bath makes the resting state unstable: the model has no noise).
@@ -55,8 +57,9 @@ docs/guide.md, "Excitability and threshold".
 Features (one row per condition): ``cell, mg_mM, ca_mM, shift_mV, rheobase_nA,
 threshold_mV, threshold_site, latency_ms, rest_mV, brief_threshold_nA, long_threshold_nA,
 sdtc_ms, n_spikes, after_spikes, spontaneous_rate_hz, fi_gain_hz_per_nA,
-fi_current{k}_nA, fi_rate{k}_hz``. Tables: ``fi`` and ``threshold_shift`` (per cell and
-[Mg]o: threshold and shift relative to the normal bath).
+fi_current{k}_nA, fi_rate{k}_hz, baseline_drift_mV, baseline_ok, axon_stub_added``.
+Tables: ``fi`` and ``threshold_shift`` (per cell and [Mg]o: threshold and shift relative
+to the normal bath).
 """
 
 from __future__ import annotations
@@ -66,7 +69,6 @@ import re
 from collections import namedtuple
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -76,25 +78,13 @@ from mgneuron.cli import protocol_main
 from mgneuron.engine import coreneuron_active
 from mgneuron.environment import PRESETS, Environment
 from mgneuron.errors import ProtocolError
-from mgneuron.measures import (
-    fi_gain,
-    find_rheobase,
-    firing_rate_hz,
-    threshold_shift_table,
-    weiss_fit,
-)
+from mgneuron.measures import baseline, fi_gain, find_rheobase, firing_rate_hz, weiss_fit
+from mgneuron.measures.threshold import threshold_shift_table
 from mgneuron.preparations.current_clamp import CurrentClamp, Trace, current_clamp
 from mgneuron.results import Report
-from mgneuron.runner import (
-    ConditionResult,
-    Param,
-    Protocol,
-    ca_param,
-    celsius_param,
-    mg_param,
-    record_every_param,
-)
+from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
 from mgneuron.runner.groups import cell_params, cell_spec_from_params, myelinated_axon_param
+from mgneuron.runner.params import celsius_param, record_every_param
 
 NORMAL_MG_MM = PRESETS["normal"].mg_mM
 #: Default [Mg]o grid: the bath presets and 0-3 mM in steps of 0.25 mM.
@@ -115,10 +105,9 @@ def coupled_ca_mM(mg_mM: float, ca_mM: float, hypocalcaemia: float) -> float:
     return max(ca_mM - hypocalcaemia * deficit, 0.0)
 
 
-#: What one condition measures, quick substitutions made: pulse onset, the pyramidal
-#: rheobase step, the brief and (axon, Weiss's law) long pulses, the windows, the F-I
-#: currents, the bisection tolerance, the dV/dt criterion, the after-discharge factor, the
-#: margin of the voltage-threshold pulse above threshold and the bisections' first guesses.
+#: What one condition measures (quick substitutions made): pulse onset, rheobase step, brief
+#: and (axon) long pulses, windows, F-I currents, bisection tolerance, dV/dt criterion,
+#: after-discharge factor, threshold-pulse margin, the bisections' first guesses.
 _Plan = namedtuple(
     "_Plan", "delay_ms step_ms brief_ms long_ms spont_ms after_ms fi_ms fi_currents rel_tol dvdt "
     "brief_factor threshold_margin guess_rheobase_nA guess_brief_nA",
@@ -249,7 +238,8 @@ class ExcitabilityMg(Protocol):
             every = p.record_every if p.cell == "pyramidal" else prep.settings.dt
             row, reports = _measure(prep, plan, p.cell, every)
             head = {"cell": p.cell, "mg_mM": p.mg_mM, "ca_mM": prep.bath.ca_mM}
-            row = {**head, "shift_mV": prep.shift_mV, **row}
+            stub = bool(getattr(prep.owner, "stub_added", False))
+            row = {**head, "shift_mV": prep.shift_mV, **row, "axon_stub_added": stub}
         return ConditionResult(features=[row], reports=reports)
 
     def summarize(self, features: pd.DataFrame, values) -> dict[str, pd.DataFrame]:
@@ -267,9 +257,10 @@ class ExcitabilityMg(Protocol):
         return {**({"fi": pd.DataFrame(fi)} if fi else {}), "threshold_shift": shift}
 
     def plot(self, path, out_dir):
+        from mgneuron.plots.common import figure_path
         from mgneuron.plots.excitability_mg import plot_excitability_mg
 
-        return [plot_excitability_mg(path, Path(out_dir) / "excitability_mg.png")]
+        return [plot_excitability_mg(path, figure_path(path, out_dir))]
 
 
 def _measure(prep: CurrentClamp, plan: _Plan, cell: str, record_every: float):
@@ -279,6 +270,8 @@ def _measure(prep: CurrentClamp, plan: _Plan, cell: str, record_every: float):
     tr = prep.trial(0.0, 0.0, 0.0, plan.spont_ms)
     spont = tr.spikes
     row["rest_mV"] = float(tr.v_stim[0])
+    base = baseline(tr.t, tr.v_stim, d0)  # flat over the window before a pulse's onset?
+    row.update(baseline_drift_mV=base.drift_mV, baseline_ok=base.ok)
     row["spontaneous_rate_hz"] = firing_rate_hz(spont, 0.0, plan.spont_ms)
     reports = {"spontaneous": _report(prep, tr, record_every)}
     first_spike: dict[tuple[float, float], float] = {}

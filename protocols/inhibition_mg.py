@@ -13,19 +13,32 @@ probability (Dodge & Rahamimoff 1967); [Mg]o also blocks NMDA receptors (Jahr & 
 1990) and scales the GABA-A conductance (saturating, 1 at 1 mM; ``--mg-modulation 0``
 switches it off).
 
-Each condition runs two simulations of the same cell:
+Each condition runs two simulations of the same cell, both from the steady state of the
+cell in its bath (``steady_state``, default true: large backward-Euler steps before
+``t = 0``, :mod:`mgneuron.engine.steady_state`; a cell with an MRG axon settles its
+parts' different resting potentials there):
 
 1. **IPSP**: no background input. A control run, and a run in which every inhibitory
    synapse receives one spike at ``t_ipsp``; ``ipsp_mV`` is the largest difference
    control - volley in the ``ipsp_window`` after it (positive mV: hyperpolarising), with
-   ``v_rest_mV`` the control potential at ``t_ipsp``. A cell that fires without input
-   (``spontaneous_hz`` > 0, upward crossings of -20 mV in the control run) and spikes in
-   the 10 ms before the volley or after it has no defined IPSP: ``ipsp_mV`` is NaN then.
+   ``v_rest_mV`` the control potential at ``t_ipsp``. The control run's baseline over
+   the 10 ms before the volley is checked (:mod:`mgneuron.measures.baseline`):
+   ``baseline_drift_mV``, ``baseline_ok`` (moves by at most ``baseline_tol_mV``, no
+   spike; a warning otherwise), ``spontaneous_spikes`` (before the volley). A cell that
+   fires without input (``spontaneous_hz`` > 0, upward crossings of -20 mV in the
+   control run) and spikes in the 10 ms before the volley or after it has no defined
+   IPSP: ``ipsp_mV`` is NaN then.
 2. **Background**: every synapse receives an independent Poisson train (``rate_exc_hz``,
-   ``rate_inh_hz``) for ``tstop`` ms. ``rate_hz`` is the somatic firing rate (upward
-   crossings of -20 mV) after ``t_transient``; ``ei_ratio`` is the mean total excitatory
-   conductance (AMPA + unblocked NMDA) over the mean total inhibitory conductance in that
-   window, with both means as ``g_exc_nS`` and ``g_inh_nS``.
+   ``rate_inh_hz``) for ``tstop`` ms, from ``t = 0``: there is no quiet baseline, and the
+   start-up transient (from rest to the driven state) is left out: ``rate_hz`` is the
+   somatic firing rate (upward crossings of -20 mV) after ``t_transient``; ``ei_ratio``
+   is the mean total excitatory conductance (AMPA + unblocked NMDA) over the mean total
+   inhibitory conductance in that window, with both means as ``g_exc_nS`` and
+   ``g_inh_nS``.
+
+Before anything simulates, every condition is checked: ``t_transient`` before ``tstop``,
+and the synapse rules match segments of the cell (built once per distinct cell,
+:mod:`mgneuron.preparations.sites`).
 
 The input is the same in every condition: synapse sites, spike trains (numpy
 ``SeedSequence(seed)``) and, in the stochastic mode, the Random123 release streams
@@ -33,14 +46,15 @@ The input is the same in every condition: synapse sites, spike trains (numpy
 due to [Mg]o and [Ca]o only.
 
 Features: ``mg_mM, rate_hz, ei_ratio, ipsp_mV`` and ``ca_mM, v_rest_mV, spontaneous_hz,
-g_exc_nS, g_inh_nS, n_spikes, glu_release_prob, gaba_release_prob, gaba_mg_mod``.
+g_exc_nS, g_inh_nS, n_spikes, glu_release_prob, gaba_release_prob, gaba_mg_mod,
+baseline_drift_mV, baseline_ok, spontaneous_spikes, axon_stub_added``.
 Report ``soma``: the somatic potential of the background run; spikes ``cell``: its spike
 times. Typical values: docs/guide.md, "Protocol notes: inhibition_mg".
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import warnings
 
 import numpy as np
 
@@ -50,12 +64,20 @@ from mgneuron.cell import build_cell
 from mgneuron.cli import protocol_main
 from mgneuron.engine import RunSettings, Simulation, sample_interval
 from mgneuron.environment import PRESETS, Environment
+from mgneuron.errors import ProtocolError
 from mgneuron.locations import RegionSites, parse_location
 from mgneuron.measures import crossing_times
+from mgneuron.measures.baseline import BaselineWarning, baseline
+from mgneuron.preparations.sites import check_sites
 from mgneuron.release import RELEASE_MODELS
 from mgneuron.results import Spikes
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
-from mgneuron.runner.groups import cell_params, cell_spec_from_params, myelinated_axon_param
+from mgneuron.runner.groups import (
+    cell_params,
+    cell_spec_from_params,
+    myelinated_axon_param,
+    rest_params,
+)
 from mgneuron.runner.params import celsius_param, record_every_param
 from mgneuron.runner.reports import stacked_report
 from mgneuron.synapses import (
@@ -149,17 +171,26 @@ class InhibitionMg(Protocol):
         Param("t_transient", 100.0, "ms", "start of the analysis window", float, minimum=0.0),
         celsius_param(),
         record_every_param(0.5, "sampling of stored traces and conductances"),
+        *rest_params(),
     )
     defaults = {"tstop": 1100.0}
 
     @classmethod
-    def validate(cls, values):
-        from mgneuron.errors import ProtocolError
-
-        if values["t_transient"] >= values["tstop"]:
-            raise ProtocolError("inhibition_mg: t_transient must come before tstop")
-        if not 0.0 <= values["inh_soma_fraction"] <= 1.0:
+    def check_condition(cls, p):
+        """Refuse an analysis window after tstop, a bad somatic fraction, and synapse
+        rules that match no segment of the cell."""
+        super().check_condition(p)
+        if p.t_transient >= p.tstop:
+            raise ProtocolError(
+                f"inhibition_mg: t_transient ({p.t_transient} ms) must come before tstop "
+                f"({p.tstop} ms)"
+            )
+        if not 0.0 <= p.inh_soma_fraction <= 1.0:
             raise ProtocolError("inhibition_mg: inh_soma_fraction must lie in [0, 1]")
+        n_dend_inh = p.n_inh - int(round(p.inh_soma_fraction * p.n_inh))
+        rules = {"exc_region": (p.exc_region, p.n_exc), "inh_region": (p.inh_region, n_dend_inh)}
+        rules = {name: rule for name, (rule, n) in rules.items() if n > 0}
+        check_sites(cell_spec_from_params(p), p.myelinated_axon, rules)
 
     def run_condition(self, p):
         seed = p.seed
@@ -207,8 +238,9 @@ class InhibitionMg(Protocol):
         soma, v_init = cell.soma, cell.v_init
         t_ipsp = p.t_ipsp
         ipsp_settings = RunSettings(
-            tstop=t_ipsp + p.ipsp_window, dt=p.dt, celsius=p.celsius, v_init=v_init
-        )
+            tstop=t_ipsp + p.ipsp_window, dt=p.dt, celsius=p.celsius, v_init=v_init,
+            steady_state=p.steady_state,
+        )  # fmt: skip
         background.enabled = False
         quiet = {}
         for name, on in (("control", False), ("volley", True)):
@@ -220,6 +252,10 @@ class InhibitionMg(Protocol):
         tq = np.arange(len(quiet["control"])) * ipsp_settings.dt
         k0 = int(round(t_ipsp / ipsp_settings.dt))
         v_rest = float(quiet["control"][k0])
+        base = baseline(tq, quiet["control"], tq[k0], tol_mV=p.baseline_tol_mV)
+        if not base.ok:
+            warnings.warn(f"inhibition_mg, [Mg]o = {p.mg_mM} mM: {base.describe()}",
+                          BaselineWarning, stacklevel=2)  # fmt: skip
         spont = crossing_times(tq, quiet["control"], SPIKE_THRESHOLD_MV)
         fired = any(
             (crossing_times(tq, quiet[n], SPIKE_THRESHOLD_MV) >= t_ipsp - 10.0).any() for n in quiet
@@ -228,7 +264,8 @@ class InhibitionMg(Protocol):
         ipsp = float("nan") if fired else float(diff.max())
 
         # 6. Background run: soma potential (every step), spikes, summed conductances.
-        settings = RunSettings(tstop=p.tstop, dt=p.dt, celsius=p.celsius, v_init=v_init)
+        settings = RunSettings(tstop=p.tstop, dt=p.dt, celsius=p.celsius, v_init=v_init,
+                               steady_state=p.steady_state)  # fmt: skip
         every = sample_interval(settings, p.record_every)
         background.enabled, volley.enabled = True, False
         sim = Simulation(settings)
@@ -261,6 +298,10 @@ class InhibitionMg(Protocol):
             "glu_release_prob": float(exc[0].pp.release_prob) if exc else nan,
             "gaba_release_prob": float(inh[0].pp.release_prob) if inh else nan,
             "gaba_mg_mod": float(inh[0].pp.mg_mod) if inh else nan,
+            "baseline_drift_mV": base.drift_mV,
+            "baseline_ok": base.ok,
+            "spontaneous_spikes": base.spontaneous_spikes,
+            "axon_stub_added": bool(cell.stub_added),
         }
         report = stacked_report([v], p.record_every, settings.dt, ["soma"], "v", "mV", [0])
         spk = Spikes(spikes, np.zeros(len(spikes), dtype=np.uint64))
@@ -269,9 +310,10 @@ class InhibitionMg(Protocol):
         return ConditionResult(features=[row], reports={"soma": report}, spikes={"cell": spk})
 
     def plot(self, path, out_dir):
+        from mgneuron.plots.common import figure_path
         from mgneuron.plots.inhibition_mg import plot_inhibition_mg
 
-        return [plot_inhibition_mg(path, Path(out_dir) / "inhibition_mg.png")]
+        return [plot_inhibition_mg(path, figure_path(path, out_dir))]
 
 
 def _draw(cell, rule: str, n: int, seed: int) -> list:

@@ -15,9 +15,12 @@ Poisson background (AMPA, static release: the same in every bath). The network, 
 wiring and its background depend on ``seed`` only, so every condition runs the same
 "slice" in another bath.
 
-Per condition the network is simulated for ``tstop`` ms (fixed step ``dt``); the first
-``t_discard`` ms (the start-up transient, when all cells leave rest together) are left out
-of the measures. Population bursts are epochs in which the excitatory population rate
+Per condition the network is simulated for ``tstop`` ms (fixed step ``dt``). It is not
+brought to a steady state first: driven by its background from the first step it has no
+rest to settle to (and settling a model spread over MPI ranks would need spike exchange
+at negative times). Every cell starts at ``v_init`` (-70 mV) instead, and the first
+``t_discard`` ms (the start-up transient, when all cells leave that start together) are
+left out of the measures. Population bursts are epochs in which the excitatory population rate
 (1 ms bins, Gaussian smoothing 10 ms) exceeds ``burst_threshold_hz`` per cell and at least
 20 % of the pyramidal cells fire (:func:`mgneuron.measures.network.detect_bursts`).
 ``nmda_scale`` 0 is the D-APV experiment (no NMDA conductance anywhere), ``gaba_scale`` 0
@@ -43,8 +46,6 @@ Typical values and run times: docs/guide.md, "Protocol notes: low_mg_network".
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from mgneuron.cli import protocol_main
 from mgneuron.engine import RunSettings, rank_info
@@ -144,9 +145,10 @@ class LowMgNetwork(Protocol):
         )
 
     def plot(self, path, out_dir):
+        from mgneuron.plots.common import figure_path
         from mgneuron.plots.low_mg_network import plot_low_mg_network
 
-        return [plot_low_mg_network(path, Path(out_dir) / "low_mg_network.png")]
+        return [plot_low_mg_network(path, figure_path(path, out_dir))]
 
 
 def main(argv=None) -> int:

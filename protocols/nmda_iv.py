@@ -13,14 +13,19 @@ scheme of Kampa et al. 2004). A derived table ``ic50`` gives, per voltage and mo
 [Mg]o that halves the current, fitted from the sweep (B = 1 / (1 + Mg / IC50), least
 squares), beside the model's closed-form value (:func:`mgneuron.mgblock.ic50_formula`).
 
-Features: ``mg_mM, block_model, v_mV, v_measured_mV, i_peak_nA, g_peak_uS, B``.
+No steady-state settling is needed: the compartments carry no membrane mechanism, each
+clamp (series resistance 1 kOhm, a time constant of nanoseconds) holds its compartment at
+its holding potential from the first step, and the synapse is closed until ``t_event``.
+``baseline_drift_mV`` verifies it: the change of each compartment's potential over the
+10 ms before the event (:mod:`mgneuron.measures.baseline`).
+
+Features: ``mg_mM, block_model, v_mV, v_measured_mV, i_peak_nA, g_peak_uS, B,
+baseline_drift_mV``.
 Report ``nmda``: the NMDA current of every compartment. Typical values: docs/guide.md,
 "Protocol notes: nmda_iv".
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,6 +34,7 @@ from mgneuron.bath import apply_bath
 from mgneuron.cli import protocol_main
 from mgneuron.engine import RunSettings, Simulation
 from mgneuron.environment import Environment
+from mgneuron.measures import baseline
 from mgneuron.mgblock import ic50_formula
 from mgneuron.preparations.clamp import clamped_compartments
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
@@ -65,13 +71,18 @@ class NmdaIV(Protocol):
     defaults = {"tstop": 80.0}
 
     @classmethod
-    def validate(cls, values):
+    def check_condition(cls, p):
+        """Refuse an empty voltage range and an event at or after tstop."""
         from mgneuron.errors import ProtocolError
 
-        if values["v_max"] < values["v_min"]:
-            raise ProtocolError("nmda_iv: v_max must be >= v_min")
-        if values["t_event"] >= values["tstop"]:
-            raise ProtocolError("nmda_iv: t_event must come before tstop")
+        super().check_condition(p)
+        if p.v_max < p.v_min:
+            raise ProtocolError(f"nmda_iv: v_max ({p.v_max} mV) must be >= v_min ({p.v_min} mV)")
+        if p.t_event >= p.tstop:
+            raise ProtocolError(
+                f"nmda_iv: the event at t_event = {p.t_event} ms must come before tstop = "
+                f"{p.tstop} ms; raise --tstop or lower --t-event"
+            )
 
     def run_condition(self, p):
         from neuron import h
@@ -104,6 +115,7 @@ class NmdaIV(Protocol):
         rows = []
         for vh, iv, bv, vv, gv in zip(voltages, i_vecs, b_vecs, v_vecs, g_vecs, strict=True):
             i, b, v, g = (np.asarray(x) for x in (iv, bv, vv, gv))
+            drift = baseline(np.arange(v.size) * settings.dt, v, p.t_event).drift_mV
             k_g = int(np.argmax(g))
             k_i = int(np.argmax(np.abs(i)))
             rows.append(
@@ -115,6 +127,7 @@ class NmdaIV(Protocol):
                     "i_peak_nA": float(i[k_i]),
                     "g_peak_uS": float(g[k_g]),
                     "B": float(b[k_g]),
+                    "baseline_drift_mV": drift,
                 }
             )
         labels = [f"clamp at {vh:g} mV" for vh in voltages]
@@ -158,9 +171,10 @@ class NmdaIV(Protocol):
         return {"ic50": table}
 
     def plot(self, path, out_dir):
+        from mgneuron.plots.common import figure_path
         from mgneuron.plots.nmda_iv import plot_nmda_iv
 
-        return [plot_nmda_iv(path, Path(out_dir) / "nmda_iv.png")]
+        return [plot_nmda_iv(path, figure_path(path, out_dir))]
 
 
 def main(argv=None) -> int:

@@ -14,6 +14,12 @@ The release model (``mechanisms/release.inc``) scales the baseline release proba
 the bath: Dodge & Rahamimoff 1967 competition (default) or the Markram et al. 2015 Hill
 form (``--release-model markram_hill``; no Mg term).
 
+No steady-state settling is needed: the compartments carry no membrane mechanism and
+each clamp (series resistance 1 kOhm, a time constant of nanoseconds) holds its
+compartment at ``v_hold`` from the first step; the synapses are closed until the first
+spike. ``baseline_drift_mV`` verifies it on the deterministic compartment: the change of
+its potential over the 10 ms before the first spike (:mod:`mgneuron.measures.baseline`).
+
 Per condition ([Ca]o x [Mg]o x ISI) we measure the EPSC peaks (nA, positive inward) in a
 window after each spike, and report
 
@@ -22,6 +28,7 @@ window after each spike, and report
 ``steady_state_ratio``  mean of the last three EPSCs / EPSC1 (end of the train)
 ``release_prob``        baseline release probability in the bath (the mechanism's value)
 ``train_epsc<k>_nA``    the EPSC of spike k of the train
+``baseline_drift_mV``   change of the clamped potential before the first spike (mV)
 
 Stochastic mode (``--stochastic 1``): ``n_trials`` independent copies of the compartment in
 one simulation, each synapse with ``n_sites`` binomial release sites and its own Random123
@@ -42,7 +49,6 @@ Report ``clamp``: the clamp current of the deterministic compartment and of the 
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -51,6 +57,7 @@ from mgneuron.bath import apply_bath
 from mgneuron.cli import protocol_main
 from mgneuron.engine import RunSettings, Simulation
 from mgneuron.environment import Environment
+from mgneuron.measures import baseline
 from mgneuron.preparations.clamp import clamped_compartments
 from mgneuron.release import RELEASE_MODELS, ReleaseSpec, dodge_rahamimoff_factor
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
@@ -144,11 +151,13 @@ class ReleaseMg(Protocol):
     defaults = {"tstop": 1.0}
 
     @classmethod
-    def validate(cls, values):
+    def check_condition(cls, p):
+        """Refuse a release probability outside [0, 1] (tstop grows to the last spike)."""
         from mgneuron.errors import ProtocolError
 
-        if not 0 <= values["U"] <= 1:
-            raise ProtocolError(f"release_mg: U must lie in [0, 1], got {values['U']}")
+        super().check_condition(p)
+        if not 0 <= p.U <= 1:
+            raise ProtocolError(f"release_mg: U must lie in [0, 1], got {p.U}")
 
     def run_condition(self, p):
         from neuron import h
@@ -182,6 +191,7 @@ class ReleaseMg(Protocol):
         sim = Simulation(settings)
         i_vecs = [sim.record(c._ref_i) for c in cells.clamps]
         t_vec = sim.record(h._ref_t)
+        v_vec = sim.record(cells.segments[0]._ref_v)  # the deterministic compartment
         bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
         sim.run(before_init=partial(apply_bath, bath, cells.sections))
 
@@ -206,7 +216,9 @@ class ReleaseMg(Protocol):
             "n_trials": int(n) if p.stochastic else 0,
             "epsc1_sem_nA": float(sem),
             "epsc1_det_nA": float(det[0]),
-        }
+            "baseline_drift_mV": baseline(np.asarray(t_vec), np.asarray(v_vec),
+                                          train.times_ms[0]).drift_mV,
+        }  # fmt: skip
         # The (mean) EPSC of every spike of the train, for train plots.
         for k, value in enumerate(mean, start=1):
             row[f"train_epsc{k}_nA"] = float(value)
@@ -217,7 +229,7 @@ class ReleaseMg(Protocol):
         report = stacked_report(
             traces[:n_store], p.record_every, settings.dt, labels, "i_clamp", "nA"
         )
-        del driver, syns, cells, i_vecs, t_vec, sim
+        del driver, syns, cells, i_vecs, t_vec, v_vec, sim
         return ConditionResult(features=[row], reports={"clamp": report})
 
     def summarize(self, features: pd.DataFrame, values) -> dict[str, pd.DataFrame]:
@@ -245,9 +257,10 @@ class ReleaseMg(Protocol):
         return {"dose_response": pd.DataFrame(rows)}
 
     def plot(self, path, out_dir):
+        from mgneuron.plots.common import figure_path
         from mgneuron.plots.release_mg import plot_release_mg
 
-        return [plot_release_mg(path, Path(out_dir) / "release_mg.png")]
+        return [plot_release_mg(path, figure_path(path, out_dir))]
 
 
 def _ca_shift(ref: pd.DataFrame, grp: pd.DataFrame) -> float:

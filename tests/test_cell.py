@@ -25,8 +25,7 @@ from mgneuron.runner import Params, Protocol
 from mgneuron.runner.groups import cell_params, cell_spec_from_params
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "morphologies"
-MORPH_DIR = SHARED if SHARED.is_dir() else ROOT / "tests" / "data" / "morphologies"
+MORPH_DIR = ROOT / "tests" / "data" / "morphologies"  # in the repository
 
 
 def build(spec: CellSpec, env=None) -> Cell:

@@ -21,8 +21,7 @@ from mgneuron.locations import (
 from mgneuron.morphology import MorphologyWarning, load_morphology
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "morphologies"
-MORPH_DIR = SHARED if SHARED.is_dir() else ROOT / "tests" / "data" / "morphologies"
+MORPH_DIR = ROOT / "tests" / "data" / "morphologies"  # in the repository
 
 
 def load(name):

@@ -108,3 +108,33 @@ def test_duplicate_mod_name_is_an_error(tmp_path):
     (tmp_path / "nmda_mg.mod").write_text("NEURON { SUFFIX x }\n")
     with pytest.raises(MechanismError, match="two NMODL files are named nmda_mg.mod"):
         build(extra_dirs=[tmp_path])
+
+
+def test_compiling_says_so_on_stderr(tmp_path, monkeypatch, capsys):
+    """A build that compiles (silent for ~40 s before) says so when it starts and ends;
+    a cached build says nothing. nrnivmodl is replaced by a fake that makes the library."""
+    import mgneuron.mechanisms as mech
+
+    monkeypatch.setenv("MGNEURON_CACHE", str(tmp_path / "cache"))
+    user = tmp_path / "mods"
+    user.mkdir()
+    (user / "userleak.mod").write_text(USER_MOD.format(n="", g=1e-4))
+
+    def fake_nrnivmodl(cmd, cwd, **kwargs):
+        lib = Path(cwd) / "x86_64" / "libnrnmech.so"
+        lib.parent.mkdir()
+        lib.write_bytes(b"")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(mech, "_nrnivmodl", lambda: "nrnivmodl")
+    monkeypatch.setattr(mech.subprocess, "run", fake_nrnivmodl)
+    lib = build(base_dir=user)
+    captured = capsys.readouterr()
+    assert lib.compiled
+    assert (
+        f"compiling NMODL mechanisms with nrnivmodl into {lib.directory} (first run" in captured.err
+    )
+    assert "compiled NMODL mechanisms in " in captured.err
+    assert captured.out == ""  # stdout stays for data
+    assert build(base_dir=user).compiled is False
+    assert capsys.readouterr().err == ""

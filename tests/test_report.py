@@ -146,3 +146,19 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     img = mpimg.imread(shot)
     assert img.shape[:2] == (3000, 1300)
     assert float(np.std(img[..., :3])) > 0.05
+
+
+def test_a_second_report_into_the_same_folder_needs_overwrite(tmp_path, capsys):
+    """Issue 15: a report replaced the results files of an earlier one without a word; now
+    it stops before running anything, and ``--overwrite`` (what ``make run`` passes) lets it."""
+    from mgneuron.errors import ProtocolError
+    from mgneuron.report import main
+
+    earlier = tmp_path / "nmda_iv.h5"
+    earlier.write_bytes(b"an earlier report's results")
+    with pytest.raises(ProtocolError, match=r"nmda_iv\.h5.*--overwrite"):
+        build_report(tmp_path, SCENARIOS, quick=True, log=lambda *a: None)
+    assert main(["--quick", "--out", str(tmp_path)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert earlier.read_bytes() == b"an earlier report's results"
+    assert not (tmp_path / "report.html").exists()

@@ -85,6 +85,7 @@ def run_conduction(
     stim_times_ms: Sequence[float] = (0.1,),
     amps_nA: Sequence[float] | None = None,
     bath: Environment | None = None,
+    steady_state: bool = False,
     stop_at_node: int | None = None,
     stop_count: int = 1,
     watchdog_ms: float | None = None,
@@ -117,13 +118,17 @@ def run_conduction(
     watchdog_ms : float, optional
         End the run when no node has crossed -20 mV for this long after the last
         stimulus onset (the spike has died out; checked every 0.1 ms).
+    steady_state : bool
+        Start from the steady state of the axon in its bath instead of ``v_init``
+        (:mod:`mgneuron.engine.steady_state`). Every function here takes it and passes it
+        on. Default False.
     """
     from neuron import h
 
     # Backward Euler (secondorder 0): the extracellular layers need it (module docstring).
     settings = RunSettings(
         tstop=tstop_ms, dt=dt_ms, celsius=celsius, v_init=axon.spec.biophysics.v_init,
-        secondorder=0,
+        secondorder=0, steady_state=steady_state,
     )  # fmt: skip
     sim = Simulation(settings)
     amps = list(amps_nA) if amps_nA is not None else [amp_nA] * len(stim_times_ms)
@@ -194,6 +199,7 @@ def propagates(
     celsius: float = 37.0,
     threshold_mV: float = -20.0,
     bath: Environment | None = None,
+    steady_state: bool = False,
     watchdog_ms: float | None = 2.0,
 ) -> bool:
     """Whether a pulse of ``amp_nA`` at ``stim_node`` gives a spike at ``detect_node``.
@@ -206,7 +212,7 @@ def propagates(
     tr = run_conduction(
         axon, tstop_ms=tstop_ms, dt_ms=dt_ms, celsius=celsius, stim_node=stim_node,
         amp_nA=amp_nA, dur_ms=dur_ms, stim_times_ms=(0.1,), bath=bath,
-        stop_at_node=detect_node, watchdog_ms=watchdog_ms,
+        stop_at_node=detect_node, watchdog_ms=watchdog_ms, steady_state=steady_state,
     )  # fmt: skip
     times = arrival_times(tr.t_ms, tr.v_mV[[detect_node]], threshold_mV, after_ms=0.1)
     return bool(np.isfinite(times[0]))
@@ -230,6 +236,7 @@ def threshold_nA(
     celsius: float = 37.0,
     tstop_ms: float | None = None,
     bath: Environment | None = None,
+    steady_state: bool = False,
 ) -> float:
     """Threshold current (nA) of a ``dur_ms`` pulse at a node, by bisection to ``rel_tol``.
 
@@ -243,6 +250,7 @@ def threshold_nA(
         return propagates(
             axon, a, stim_node=stim_node, detect_node=detect_node, dur_ms=dur_ms,
             dt_ms=dt_ms, celsius=celsius, tstop_ms=tstop_ms, bath=bath,
+            steady_state=steady_state,
         )  # fmt: skip
 
     return bisect_threshold(ok, start=start_nA, rel_tol=rel_tol)
@@ -260,6 +268,7 @@ def refractory_period_ms(
     dt_ms: float = DEFAULT_DT_MS,
     celsius: float = 37.0,
     bath: Environment | None = None,
+    steady_state: bool = False,
 ) -> float:
     """Shortest interval between two pulses of ``amp_nA`` whose second spike propagates.
 
@@ -275,7 +284,7 @@ def refractory_period_ms(
             axon, tstop_ms=t0 + interval + travel + 2.0, dt_ms=dt_ms, celsius=celsius,
             stim_node=stim_node, amp_nA=amp_nA, dur_ms=dur_ms,
             stim_times_ms=(t0, t0 + interval), stop_at_node=detect_node, stop_count=2,
-            watchdog_ms=2.0, bath=bath,
+            watchdog_ms=2.0, bath=bath, steady_state=steady_state,
         )  # fmt: skip
         # Two spikes must reach the far node (the first may arrive after the second pulse).
         return crossing_times(tr.t_ms, tr.v_mV[detect_node], -20.0).size >= 2
@@ -307,6 +316,7 @@ def lesion_safety_factor(
     max_factor: float = 100.0,
     ms_per_internode: float = 1.0,
     bath: Environment | None = None,
+    steady_state: bool = False,
 ) -> float:
     """Safety factor of conduction across a lesion (see :func:`mgneuron.measures.safety_factor`).
 
@@ -332,7 +342,7 @@ def lesion_safety_factor(
     first = run_conduction(
         axon, tstop_ms=t0 + _travel_time_ms(axon, stim_node, before) + 1.0, dt_ms=dt_ms,
         celsius=celsius, stim_node=stim_node, amp_nA=amp_nA, stim_times_ms=(t0,),
-        bath=bath, stop_at_node=before,
+        bath=bath, stop_at_node=before, steady_state=steady_state,
     )  # fmt: skip
     t_before = arrival_times(first.t_ms, first.v_mV[[before]], -20.0, after_ms=t0)[0]
     if not np.isfinite(t_before):
@@ -345,7 +355,7 @@ def lesion_safety_factor(
                 seg.mrg_node.gnafbar, seg.mrg_node.gnapbar = k * gnaf, k * gnap
         return propagates(
             axon, amp_nA, stim_node=stim_node, detect_node=detect_node, dt_ms=dt_ms,
-            celsius=celsius, tstop_ms=tstop, bath=bath,
+            celsius=celsius, tstop_ms=tstop, bath=bath, steady_state=steady_state,
         )  # fmt: skip
 
     try:

@@ -8,6 +8,7 @@ integrates (:class:`Simulation`, :func:`run`).
 - :mod:`~mgneuron.engine.state`: NEURON's process-wide globals, set and reset
 - :mod:`~mgneuron.engine.recording`: the recordings a run owns; streaming in chunks
 - :mod:`~mgneuron.engine.stepping`: Simulation and run (fixed step, CVODE, Ctrl-C)
+- :mod:`~mgneuron.engine.steady_state`: the steady-state start before t = 0
 - :mod:`~mgneuron.engine.pieces`: the psolve pieces and the hook between them
 - :mod:`~mgneuron.engine.coreneuron`: CoreNEURON choice, checks and runs
 - :mod:`~mgneuron.engine.ranks`: MPI start-up, rank helpers, gathering on rank 0
@@ -19,12 +20,14 @@ from mgneuron.engine.ranks import RankInfo, gather_spikes, gid_rank, local_gids,
 from mgneuron.engine.recording import Recordings, StreamingRecorder
 from mgneuron.engine.settings import RunSettings, n_samples, sample_interval
 from mgneuron.engine.state import get_global, reset, set_globals
+from mgneuron.engine.steady_state import SteadyState
 from mgneuron.engine.stepping import Simulation, run
 
 __all__ = [
     "RunSettings",
     "Simulation",
     "run",
+    "SteadyState",
     "Recordings",
     "StreamingRecorder",
     "sample_interval",

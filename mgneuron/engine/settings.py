@@ -41,6 +41,16 @@ class RunSettings:
         NEURON's ``secondorder``: 0 backward Euler (default), 1 Crank-Nicolson, 2
         Crank-Nicolson with second-order ion currents. Myelinated axons with the
         ``extracellular`` layers need 0 (see :mod:`mgneuron.axon`).
+    steady_state : bool
+        Bring the model to the steady state of its bath before ``t = 0`` (large
+        backward-Euler steps inside ``finitialize``; :mod:`mgneuron.engine.steady_state`),
+        so the run starts at rest whatever ``v_init`` is. Default False: the run starts
+        at ``v_init`` with every mechanism's INITIAL state.
+    steady_tol_mV : float
+        Settling ends when no segment's potential changes by this much (mV) in one
+        step. Default 1e-9.
+    steady_max_steps : int
+        Most settling steps. Default 200.
     """
 
     tstop: float
@@ -50,9 +60,12 @@ class RunSettings:
     cvode: bool = False
     random123_globalindex: int = 0
     secondorder: int = 0
+    steady_state: bool = False
+    steady_tol_mV: float = 1e-9
+    steady_max_steps: int = 200
 
     def __post_init__(self) -> None:
-        """Reject bad values (tstop, dt, random123_globalindex, secondorder) with ProtocolError."""
+        """Reject bad values (tstop, dt, random123_globalindex, secondorder, settling)."""
         if not (np.isfinite(self.tstop) and self.tstop > 0):
             raise ProtocolError(f"tstop must be a positive number of ms, got {self.tstop}")
         if not (np.isfinite(self.dt) and 0 < self.dt <= self.tstop):
@@ -61,6 +74,11 @@ class RunSettings:
             raise ProtocolError("random123_globalindex must be >= 0")
         if self.secondorder not in (0, 1, 2):
             raise ProtocolError(f"secondorder must be 0, 1 or 2, got {self.secondorder}")
+        if not (self.steady_tol_mV > 0 and int(self.steady_max_steps) >= 1):
+            raise ProtocolError(
+                "steady_tol_mV must be > 0 mV and steady_max_steps >= 1, got "
+                f"{self.steady_tol_mV} and {self.steady_max_steps}"
+            )
 
 
 def n_samples(tstop: float, interval: float) -> int:

@@ -11,6 +11,10 @@ Two engines run the same model: NEURON itself (default) and CoreNEURON (online m
 step only, so every recording is taken every step and thinned to its interval after the
 run; callbacks at given times run between successive ``psolve`` segments instead of
 inside ``CVode.event``).
+
+With ``RunSettings(steady_state=True)`` the model is brought to the steady state of its
+bath inside ``finitialize``, before ``t = 0`` (:mod:`mgneuron.engine.steady_state`), with
+either engine and either integrator.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from mgneuron.engine.ranks import distributed
 from mgneuron.engine.recording import Recordings
 from mgneuron.engine.settings import RunSettings, sample_interval
 from mgneuron.engine.state import apply_settings, cvode, hoc
+from mgneuron.engine.steady_state import SettleHandler, SteadyState
 from mgneuron.errors import ProtocolError
 
 __all__ = ["Simulation", "run"]
@@ -49,6 +54,7 @@ class Simulation:
     def __init__(self, settings: RunSettings) -> None:
         self.settings = settings
         self.recordings = Recordings()
+        self.steady: SteadyState | None = None
 
     def record(self, ref, every: float | None = None):
         """Record ``ref`` (``seg._ref_v`` ...) every ``every`` ms (default: every step).
@@ -66,9 +72,14 @@ class Simulation:
         self,
         before_init: Callable[[], None] | None = None,
         events: Sequence[tuple[float, Callable[[], None]]] | None = None,
-    ) -> None:
-        """Initialise and integrate to ``tstop`` (see :func:`run`)."""
-        run(self.settings, before_init, events, self.recordings)
+    ) -> SteadyState | None:
+        """Initialise and integrate to ``tstop`` (see :func:`run`).
+
+        The steady-state start (``settings.steady_state``) is also kept as
+        :attr:`steady`.
+        """
+        self.steady = run(self.settings, before_init, events, self.recordings)
+        return self.steady
 
 
 def run(
@@ -76,7 +87,7 @@ def run(
     before_init: Callable[[], None] | None = None,
     events: Sequence[tuple[float, Callable[[], None]]] | None = None,
     recordings: Recordings | None = None,
-) -> None:
+) -> SteadyState | None:
     """Initialise and integrate to ``settings.tstop``.
 
     Parameters
@@ -93,6 +104,12 @@ def run(
     recordings : Recordings, optional
         The vectors of this run (:meth:`Simulation.record`), thinned to their intervals
         after it.
+
+    Returns
+    -------
+    SteadyState or None
+        With ``settings.steady_state``, what the settling before ``t = 0`` found
+        (:mod:`mgneuron.engine.steady_state`); None without.
     """
     h = hoc()
     cn = coreneuron_active()
@@ -100,6 +117,12 @@ def run(
         raise ProtocolError(
             "CoreNEURON integrates with a fixed time step only; run without --coreneuron "
             "or with cvode=False"
+        )
+    spread = distributed()
+    if settings.steady_state and spread:
+        raise ProtocolError(
+            "a steady-state start (steady_state=True) is not available for a model spread "
+            "over MPI ranks: run without --mpi, or start at v_init and discard a transient"
         )
     apply_settings(settings)
     if before_init is not None:
@@ -111,7 +134,9 @@ def run(
         recordings.prepare(settings, fixed_step)
     bar_events, bar_close = progress.time_events(settings.tstop)
     todo = sorted(list(events or []) + bar_events, key=lambda e: e[0])
-    spread = distributed()
+    settler = None
+    if settings.steady_state:
+        settler = SettleHandler(settings.steady_tol_mV, settings.steady_max_steps)
     try:
         if cn:
             run_coreneuron(settings, todo)
@@ -141,8 +166,11 @@ def run(
     finally:
         bar_close()
         _restore_sigint()
+        if settler is not None:
+            settler.release()
     if recordings is not None:
         recordings.finish(settings, fixed_step)
+    return settler.result if settler is not None else None
 
 
 def _psolve_in_pieces(pc, tstop: float) -> None:

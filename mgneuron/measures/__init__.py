@@ -4,6 +4,7 @@ Nothing here touches NEURON: the functions take numpy arrays (times in ms, poten
 mV, currents in nA, positions in um) and return numbers, so they are tested against
 closed forms and reused on stored traces.
 
+- :mod:`~mgneuron.measures.baseline`: resting potential, drift and spikes before a stimulus
 - :mod:`~mgneuron.measures.spikes`: crossings, spike times, counts, rates, dV/dt threshold
 - :mod:`~mgneuron.measures.bisection`: one bisection loop for thresholds and boundaries
 - :mod:`~mgneuron.measures.conduction`: arrival times, velocity, block, safety factor
@@ -12,6 +13,7 @@ closed forms and reused on stored traces.
 - :mod:`~mgneuron.measures.network`: population rate, bursts, synchrony of a network
 """
 
+from mgneuron.measures.baseline import Baseline, BaselineWarning, baseline
 from mgneuron.measures.bisection import bisect_boundary, bisect_threshold
 from mgneuron.measures.conduction import (
     arrival_times,
@@ -45,6 +47,9 @@ from mgneuron.measures.threshold import (
 )
 
 __all__ = [
+    "Baseline",
+    "BaselineWarning",
+    "baseline",
     "crossing_times",
     "spike_times",
     "count_spikes",

@@ -21,9 +21,14 @@ Policies (all stated, all adjustable on :class:`MorphologySpec`)
 * **No soma**: ``missing_soma="add"`` (default) adds such a soma at the root point and
   warns, so rules like "soma" work; ``"keep"`` loads the neurites alone (distances are then
   measured from the root point and "soma" rules raise LocationError); ``"error"`` refuses.
-* **Parents listed after their children, ids out of order or very sparse** (valid SWC, but
-  not what Import3d can read): the samples are renumbered (file order kept where parents
-  already come first) into a temporary file that Import3d reads; nothing else changes.
+* **Parents listed after their children, ids out of order or very sparse, blank lines**
+  (valid SWC, but not what Import3d can read): the samples are renumbered (file order kept
+  where parents already come first) into a temporary file that Import3d reads; nothing
+  else changes.
+* **Large files** (4 MB or more, or more than 10^5 points) print progress lines on stderr
+  while Import3d reads them; the limits of :mod:`~mgneuron.morphology.report` (NEURON's
+  32,767 points a section, 10^6 points, 10^5 sections) are checked before NEURON sees the
+  file, and the points per section again on Import3d's own sections.
 
 Regions: ``soma`` (type 1), ``axon`` (2), ``basal`` (3), ``apical`` (4), ``custom`` (anything
 else; the type code is kept, see :attr:`Morphology.custom_types`).
@@ -44,6 +49,7 @@ import math
 import os
 import re
 import tempfile
+import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,6 +57,7 @@ from pathlib import Path
 import numpy as np
 
 from mgneuron.errors import MorphologyError
+from mgneuron.morphology.report import MAX_PT3D, PROGRESS_BYTES, progress
 from mgneuron.morphology.shipped import shipped_morphology
 from mgneuron.morphology.validation import (
     ValidationReport,
@@ -392,6 +399,7 @@ def _import3d(path: str, fmt: str, owner: _SectionOwner, report_path: str) -> st
                     report_path,
                     _first_line_number(text),
                 )
+            _check_import3d_points(reader, report_path)
             gui = h.Import3d_GUI(reader, 0)
             gui.instantiate(owner)
             if _reset_hoc_interpreter():
@@ -412,6 +420,26 @@ def _import3d(path: str, fmt: str, owner: _SectionOwner, report_path: str) -> st
             report_path,
         ) from exc
     return out.getvalue()
+
+
+def _check_import3d_points(reader, report_path: str) -> None:
+    """Refuse a section with more 3-D points than NEURON holds, before it is made.
+
+    The validator already refuses them (counting one point more, at worst, than Import3d
+    makes); this is the exact check, on the sections Import3d is about to instantiate.
+    """
+    sections = reader.sections
+    for k in range(int(sections.count())):
+        sec = sections.object(k)
+        if sec.iscontour_:  # a contour becomes a centroid line of a few points
+            continue
+        npts = int(sec.d.size()) - int(sec.first)
+        if npts > MAX_PT3D:
+            raise MorphologyError(
+                f"Import3d would make a section of {npts} 3-D points; NEURON holds at most "
+                f"{MAX_PT3D} per section (more crash it): resample the reconstruction",
+                report_path,
+            )
 
 
 def _first_line_number(text: str) -> int | None:
@@ -471,6 +499,16 @@ class _Blueprint:
 # is loaded its sections are made again from the blueprint of the first (identical
 # sections, points, connections and creation order: tested against Import3d).
 _BLUEPRINTS: dict[tuple, _Blueprint] = {}
+# Both caches hold at most 32 files and 2 million points in all (~0.1 GB of tables).
+_CACHE_POINTS = 2_000_000
+
+
+def _cached_points(cache: dict) -> int:
+    """Points held by a cache of reports or blueprints."""
+    return sum(
+        v.n_points if isinstance(v, ValidationReport) else sum(len(a) for a in v.points)
+        for v in cache.values()
+    )
 
 
 def _capture_blueprint(owner: _SectionOwner, messages: str) -> _Blueprint:
@@ -542,7 +580,7 @@ def _validated(path: str | os.PathLike, format: str | None) -> ValidationReport:
     report = _VALIDATED.get(key)
     if report is None:
         report = validate_morphology(path, format)
-        if len(_VALIDATED) >= 32:
+        if len(_VALIDATED) >= 32 or _cached_points(_VALIDATED) + report.n_points > _CACHE_POINTS:
             _VALIDATED.clear()
         if report._swc_table is not None:
             report._swc_table.flags.writeable = False  # shared by every copy below
@@ -596,7 +634,7 @@ def load_morphology(path: str | os.PathLike | MorphologySpec, **policies) -> Mor
     tmp = None
     key = _file_key(spec.path, spec.format)
     blueprint = _BLUEPRINTS.get(key) if key is not None else None
-    if report.needs_renumbering and blueprint is None:
+    if report.needs_rewriting and blueprint is None:
         tmp = tempfile.NamedTemporaryFile(
             "w", suffix=".swc", prefix="mgneuron-renumbered-", delete=False
         )
@@ -607,9 +645,26 @@ def load_morphology(path: str | os.PathLike | MorphologySpec, **policies) -> Mor
         if blueprint is not None:
             messages = _build_blueprint(blueprint, owner)
         else:
+            big = (key is not None and key[3] >= PROGRESS_BYTES) or report.n_points > 100_000
+            if big:
+                start = time.perf_counter()
+                progress(
+                    spec.path,
+                    f"NEURON's Import3d is reading {report.n_points:,} points "
+                    f"(~{report.n_points * 30e-6:.0f} s at 30 us a point)...",
+                )
             messages = _import3d(read_path, report.format, owner, spec.path)
+            if big:
+                progress(
+                    spec.path,
+                    f"{len(getattr(owner, 'all', [])):,} sections made in "
+                    f"{time.perf_counter() - start:.1f} s",
+                )
             if key is not None:
-                if len(_BLUEPRINTS) >= 32:
+                if (
+                    len(_BLUEPRINTS) >= 32
+                    or _cached_points(_BLUEPRINTS) + report.n_points > _CACHE_POINTS
+                ):
                     _BLUEPRINTS.clear()
                 try:
                     _BLUEPRINTS[key] = _capture_blueprint(owner, messages)

@@ -3,11 +3,14 @@
 What is caught: an empty file (no tree and no soma contour); unbalanced parentheses; a
 point that is not ``(x y z d)``; non-numeric or non-finite values; a zero or negative
 diameter on a tree; implausible coordinates (beyond +-1e6 um); a soma contour of fewer than
-three points; anything Import3d's grammar refuses (points after a branch's markers or split,
-a marker before a tree's first point, a malformed property or spine, a keyword where a label
-belongs...). Trees without a (Dendrite)/(Axon)/(Apical) tag load with a warning into the
-``custom`` region. Each problem is a :class:`~mgneuron.errors.MorphologyError` with the file
-and line; the result is the :class:`~mgneuron.morphology.validation.ValidationReport` that
+three points; a branch of 32,767 points or more (NEURON's limit per section, with the
+parent's point) and more than 10^6 points or 10^5 branches in all (see
+:mod:`~mgneuron.morphology.report`); anything Import3d's grammar refuses (points after a
+branch's markers or split, a marker before a tree's first point, a malformed property or
+spine, a keyword where a label belongs...). Trees without a (Dendrite)/(Axon)/(Apical)
+tag load with a warning into the ``custom`` region. Each problem is a
+:class:`~mgneuron.errors.MorphologyError` with the file and line; the result is the
+:class:`~mgneuron.morphology.validation.ValidationReport` that
 :func:`~mgneuron.morphology.validation.validate_morphology` returns for ``.asc`` files.
 
 Grammar (as NEURON's Import3d_Neurolucida3 reads it): a file is a sequence of
@@ -38,7 +41,10 @@ import numpy as np
 from mgneuron.errors import MorphologyError
 from mgneuron.morphology.report import (
     MAX_COORD_UM,
+    MAX_POINTS,
+    MAX_PT3D,
     MAX_RADIUS_UM,
+    MAX_SECTIONS,
     NONFINITE,
     ValidationReport,
 )
@@ -346,6 +352,7 @@ def _parse_asc(toks, path: str) -> ValidationReport:
     tree_types: dict[int, int] = {}
     first_points: list[int] = []
     untagged_line: int | None = None
+    sections = 0
 
     i = 0
     set_depth = 0  # open '(set "name" ...)' groups, whose objects count as top level
@@ -408,8 +415,17 @@ def _parse_asc(toks, path: str) -> ValidationReport:
             i, info = _asc_tree(toks, i)
             if info is None:  # a text object
                 continue
-            typ, npts, first, start = info
+            typ, npts, first, start, nbranches = info
             tree_types[typ] = tree_types.get(typ, 0) + npts
+            sections += nbranches
+            if sections > MAX_SECTIONS or sum(tree_types.values()) > MAX_POINTS:
+                raise toks.error(
+                    f"the trees up to this one hold {sum(tree_types.values()):,} points in "
+                    f"{sections:,} branches; mgneuron loads at most {MAX_POINTS:,} points "
+                    f"and {MAX_SECTIONS:,} sections (NEURON's Import3d needs about a minute "
+                    "and a gigabyte per million points): resample or split the file",
+                    start,
+                )
             first_points.append(first)
             if typ == 0 and untagged_line is None:
                 untagged_line = toks.line_of(start)
@@ -586,6 +602,7 @@ def _asc_tree(toks, i: int):
     if kinds[j] == "P" and kinds[j + 1] == "S" and kinds[j + 2] == ")":
         return j + 3, None
     npts = 0
+    nbranches = 1
     first = -1
     depth = 0  # open splits
     # state: "first" (a branch's first item), "points", "markers" (after its points),
@@ -607,6 +624,13 @@ def _asc_tree(toks, i: int):
                 first = ordinal
             npts += n
             branch_points += n
+            if branch_points >= MAX_PT3D:  # its section also starts at the parent's point
+                raise toks.error(
+                    f"an unbranched branch of {branch_points} points or more starts here; "
+                    f"NEURON holds at most {MAX_PT3D} 3-D points per section (more crash "
+                    "it): resample the reconstruction",
+                    branch_start,
+                )
             state = "points"
         elif k == "<":  # spines after a point
             if state != "points":
@@ -630,6 +654,7 @@ def _asc_tree(toks, i: int):
                 if branch_points == 0:
                     raise toks.error("a branch with no points before its split", branch_start)
                 depth += 1
+                nbranches += 1
                 branch_start = j
                 j += 1
                 branch_points = 0
@@ -650,13 +675,14 @@ def _asc_tree(toks, i: int):
             if k == "|":
                 if depth == 0:
                     raise toks.error("'|' (a sibling branch) outside a split", j)
+                nbranches += 1
                 branch_start = j
                 j += 1
                 branch_points = 0
                 state = "first"
                 continue
             if depth == 0:
-                return j + 1, (typ, npts, first, start)
+                return j + 1, (typ, npts, first, start, nbranches)
             depth -= 1
             j += 1
             branch_points = 1  # the enclosing branch had points before its split

@@ -1,10 +1,44 @@
-"""What every figure shares: an Agg figure, the [Mg]o colours, saving as PNG."""
+"""What every figure shares: an Agg figure, the [Mg]o colours, its file name, saving as PNG."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-__all__ = ["figure", "mg_colors", "save"]
+__all__ = ["figure", "figure_path", "mg_colors", "save"]
+
+
+def figure_path(
+    results: str | Path, out_dir: str | Path | None = None, name: str | None = None
+) -> Path:
+    """Name the PNG of a figure after the results file it shows.
+
+    Figures of runs that share a folder never overwrite each other:
+    ``results/epsp.h5`` -> ``results/epsp.png``; a protocol drawing several figures names
+    each one, ``results/epsp.h5`` -> ``results/epsp_<name>.png``.
+
+    Parameters
+    ----------
+    results : path
+        The HDF5 results file the figure is drawn from.
+    out_dir : path, optional
+        Folder of the figure (default: the results file's folder).
+    name : str, optional
+        Which figure, for a protocol that draws several (letters, digits, ``-``, ``_``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<out_dir>/<stem>.png`` or ``<out_dir>/<stem>_<name>.png``.
+    """
+    results = Path(results)
+    folder = Path(out_dir) if out_dir is not None else results.parent
+    stem = results.name[: -len(".h5")] if results.name.endswith(".h5") else results.stem
+    if name:
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+            raise ValueError(f"figure name {name!r}: use letters, digits, '-' and '_' only")
+        stem = f"{stem}_{name}"
+    return folder / f"{stem}.png"
 
 
 def figure(ncols: int = 1, nrows: int = 1, width: float = 4.2, height: float = 3.4):

@@ -4,4 +4,6 @@
   at its own holding potential (SEClamp), for synapses measured under voltage clamp
 - :mod:`~mgneuron.preparations.current_clamp`: a cell or a myelinated axon at rest in
   its bath, under current clamp, with spike detection
+- :mod:`~mgneuron.preparations.sites`: location rules checked on the cell of a condition
+  before a sweep simulates (memoised per cell)
 """

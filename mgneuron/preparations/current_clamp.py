@@ -10,14 +10,12 @@ state in its bath.
 
 Steady-state start
 ------------------
-Before ``t = 0`` of every trial the preparation takes large backward-Euler steps
-(``dt = 1e9`` ms from ``t = -1e12``) until the potential at the stimulation and detection
-sites changes by less than 1e-9 mV per step (at most 200 steps; Carnevale & Hines 2006,
-The NEURON Book, ch. 8), so a trial starts at the rest the bath sets, whatever ``v_init``
-was. This is engine-level code: it runs inside ``finitialize`` (an
-``FInitializeHandler``), switches CVODE off for those steps, and puts ``t``, ``dt`` and
-the integrator back before the run proper; nothing else changes NEURON's ``t`` or
-``dt``. The last step's change is :attr:`CurrentClamp.rest` ``.drift_mV``.
+Every trial runs with ``RunSettings(steady_state=True)``: before ``t = 0`` the engine
+takes large backward-Euler steps (``dt = 1e9`` ms from ``t = -1e12``) until no segment's
+potential changes by more than 1e-9 mV per step (at most 200 steps; Carnevale & Hines
+2006, The NEURON Book, ch. 8; :mod:`mgneuron.engine.steady_state`), so a trial starts at
+the rest the bath sets, whatever ``v_init`` was, with fixed steps and with CVODE. The
+last step's change is :attr:`CurrentClamp.rest` ``.drift_mV``.
 
 Recording
 ---------
@@ -38,7 +36,7 @@ from mgneuron.axon import MyelinatedAxonSpec, build_axon
 from mgneuron.bath import apply_bath, configure_screening
 from mgneuron.cell import CellSpec
 from mgneuron.engine import RunSettings, run
-from mgneuron.engine.state import cvode, hoc
+from mgneuron.engine.state import hoc
 from mgneuron.environment import Environment
 from mgneuron.errors import ProtocolError
 from mgneuron.measures.threshold import threshold_at_initiation
@@ -62,6 +60,7 @@ SPIKE_MV = -20.0  # spike detection level (mV)
 REVERSALS = ("leak", "pas", "na", "k")
 _KNOWN_MECHS = {"pas", "NaT", "Kdr", "Km", "mrg_node", "extracellular", "screen_probe"}
 _STEADY_TOL_MV = 1e-9  # steady state: change per backward-Euler step below this (mV)
+_STEADY_MAX_STEPS = 200
 
 
 @dataclass
@@ -99,9 +98,9 @@ class Trace:
 class Rest:
     """The steady-state start of the last trial.
 
-    Potential at the stimulation site (mV), the change of the potential over the last
-    backward-Euler step (mV; below 1e-9 the start is the steady state) and the number of
-    steps taken.
+    Potential at the stimulation site at ``t = 0`` (mV), the largest change of any
+    segment's potential over the last backward-Euler step (mV; below 1e-9 the start is the
+    steady state) and the number of steps taken.
     """
 
     v_mV: float
@@ -169,7 +168,6 @@ class CurrentClamp:
         self._vs = h.Vector().record(stim_seg._ref_v)
         self._vd = h.Vector().record(detect_seg._ref_v)
         self._vsites = [h.Vector().record(seg._ref_v) for seg in sites.values()]
-        self._fih = h.FInitializeHandler(1, self._steady_state)
 
     def __enter__(self) -> CurrentClamp:
         """Use the preparation in a ``with`` block."""
@@ -184,32 +182,6 @@ class CurrentClamp:
         self._spikes.append(h.t)
         if self._stop:
             h.stoprun = 1
-
-    def _steady_state(self) -> None:
-        """Large backward-Euler steps to the resting state (see the module notes)."""
-        h = hoc()
-        cv = cvode()
-        active = cv.active()
-        if active:
-            cv.active(0)
-        dt = h.dt
-        h.t, h.dt = -1e12, 1e9
-        last = (self.stim_seg.v, self.detect_seg.v)
-        drift, steps = math.inf, 0
-        while steps < 200:
-            h.fadvance()
-            steps += 1
-            now = (self.stim_seg.v, self.detect_seg.v)
-            drift = max(abs(a - b) for a, b in zip(now, last, strict=True))
-            if drift < _STEADY_TOL_MV:
-                break
-            last = now
-        h.t, h.dt = 0.0, dt
-        if active:
-            cv.active(1)
-        else:
-            h.fcurrent()
-        self.rest = Rest(float(self.stim_seg.v), float(drift), steps)
 
     def trial(
         self,
@@ -232,7 +204,8 @@ class CurrentClamp:
         settings = replace(self.settings, tstop=tstop_ms)
         if cvode is not None:
             settings = replace(settings, cvode=bool(cvode))
-        run(settings, before_init=lambda: apply_bath(self.bath, self.sections))
+        steady = run(settings, before_init=lambda: apply_bath(self.bath, self.sections))
+        self.rest = Rest(float(self._vs[0]), float(steady.change_mV), int(steady.steps))
         return Trace(
             np.array(self._t),
             np.array(self._vs),
@@ -276,7 +249,7 @@ class CurrentClamp:
 
     def release(self) -> None:
         """Drop every NEURON object (the sections go with the owner)."""
-        self._fih = self._nc = self.stim = None
+        self._nc = self.stim = None
         self._t = self._vs = self._vd = self._vsites = None
         _drop(self.owner)
         self.owner = self.sections = self.stim_seg = self.detect_seg = None
@@ -350,8 +323,9 @@ def current_clamp(
         v_init += shift
     # Backward Euler for both: the axon's extracellular layers need it (mgneuron.axon).
     settings = RunSettings(
-        tstop=1.0, dt=dt, celsius=celsius, v_init=v_init, cvode=cvode, secondorder=0
-    )
+        tstop=1.0, dt=dt, celsius=celsius, v_init=v_init, cvode=cvode, secondorder=0,
+        steady_state=True, steady_tol_mV=_STEADY_TOL_MV, steady_max_steps=_STEADY_MAX_STEPS,
+    )  # fmt: skip
     prep = CurrentClamp(owner, sections, stim, detect, sites, labels, settings, bath)
     prep.screening, prep.shift_mV = params, shift
     return prep

@@ -4,7 +4,8 @@ Layout (SONATA-compatible where SONATA has a convention)::
 
     /                 attrs: mgneuron_version, neuron_version, protocol, created, command,
                              seed, mechanisms_hash, object_type="mgneuron.results",
-                             status ("running", "partial", "complete")
+                             status ("running", "partial", "complete", "failed"),
+                             n_conditions, n_failed (once finished)
     /parameters       JSON text of every parameter of the run
     /conditions/<col> 1-D columns: condition_id, the swept values, status, error, run_s
     /features/<col>   1-D columns: condition_id + one column per measure (may hold several
@@ -16,8 +17,11 @@ Layout (SONATA-compatible where SONATA has a convention)::
     /runs/<cid>/spikes/<population>/{timestamps, node_ids}, attr sorting (enum)
 
 A run writes to ``<name>.partial`` beside the target and renames it to the target only
-when every condition is done; the status attribute says "complete" only then. Readers
-refuse a file that is not complete unless ``allow_partial=True``.
+when every condition is done; the status attribute says "complete" then, or "failed"
+when every condition failed (``n_failed`` counts the failed ones either way). Readers
+refuse a file that is not complete unless ``allow_partial=True``; of a failed file,
+:func:`read_attrs`, :func:`read_parameters` and :func:`read_conditions` (with every
+condition's error) read without it.
 
 Column names carry their units (``mg_mM``, ``v_mV``, ``t_ms``).
 

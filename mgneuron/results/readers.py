@@ -2,6 +2,9 @@
 
 Every reader opens the file through :func:`_open`, which refuses a file that is not an
 mgneuron results file and, unless ``allow_partial=True``, one whose run is not complete.
+A run whose every condition failed has status ``"failed"``: its attributes, parameters
+and conditions (with each condition's error) still read, its features and the rest are
+refused with the first error.
 Tables come back in condition order whatever order the conditions were written in
 (workers, MPI ranks, a resumed run); traces and spikes come back in long form, with the
 units in the column names.
@@ -37,7 +40,21 @@ __all__ = [
 ]
 
 
-def _open(path: str | os.PathLike, allow_partial: bool) -> h5py.File:
+def _first_error(f: h5py.File) -> str:
+    """Return the error of the failed condition with the lowest id ("" when none is stored)."""
+    g = f["conditions"]
+    if "error" not in g or "condition_id" not in g:
+        return ""
+    n = int(g.attrs.get("n_rows", len(g["error"])))
+    errors, ids = g["error"][:n], g["condition_id"][:n]
+    for k in np.argsort(ids, kind="stable"):
+        text = errors[k].decode() if isinstance(errors[k], bytes) else str(errors[k])
+        if text:
+            return text.strip().splitlines()[0]
+    return ""
+
+
+def _open(path: str | os.PathLike, allow_partial: bool, allow_failed: bool = False) -> h5py.File:
     path = Path(path)
     if not path.exists():
         part = partial_path(path)
@@ -51,7 +68,15 @@ def _open(path: str | os.PathLike, allow_partial: bool) -> h5py.File:
         f.close()
         raise ResultsError(f"{path} is not an mgneuron results file (no object_type tag)")
     status = f.attrs.get("status")
-    if status != "complete" and not allow_partial:
+    if status == "failed" and not (allow_partial or allow_failed):
+        first = _first_error(f) or "none stored"
+        f.close()
+        raise ResultsError(
+            f"every condition of the run in {path} failed (first error: {first}): it holds "
+            "no results. read_conditions shows each condition's error; pass "
+            "allow_partial=True to read what is there"
+        )
+    if status not in ("complete", "failed") and not allow_partial:
         f.close()
         raise PartialResultsError(
             f"{path} is not complete (status {status!r}): the run was interrupted or is still "
@@ -69,8 +94,8 @@ def _read_table(group: h5py.Group) -> pd.DataFrame:
 
 
 def read_attrs(path: str | os.PathLike, allow_partial: bool = False) -> dict:
-    """Root attributes (versions, protocol, seed, status...) as a dict."""
-    with _open(path, allow_partial) as f:
+    """Root attributes (versions, protocol, seed, status...) as a dict (of a failed run too)."""
+    with _open(path, allow_partial, allow_failed=True) as f:
         return {
             k: (
                 v.item()
@@ -84,16 +109,24 @@ def read_attrs(path: str | os.PathLike, allow_partial: bool = False) -> dict:
 
 
 def read_parameters(path: str | os.PathLike, allow_partial: bool = False) -> dict:
-    """Every parameter of the run, as stored in ``/parameters``."""
-    with _open(path, allow_partial) as f:
+    """Every parameter of the run, as stored in ``/parameters`` (of a failed run too)."""
+    with _open(path, allow_partial, allow_failed=True) as f:
         raw = f["parameters"][()]
         return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
 
 
 def read_conditions(path: str | os.PathLike, allow_partial: bool = False) -> pd.DataFrame:
-    """Read the conditions table: one row per condition (ids, swept values, status, error)."""
-    with _open(path, allow_partial) as f:
+    """Read the conditions table: one row per condition (ids, swept values, status, error).
+
+    Reads the file of a run whose every condition failed (status ``"failed"``) without
+    ``allow_partial``: its table holds the errors. A partial file with no finished
+    condition gives an empty table with the columns ``condition_id, status, error,
+    run_s``.
+    """
+    with _open(path, allow_partial, allow_failed=True) as f:
         conds = _read_table(f["conditions"])
+    if conds.empty and "condition_id" not in conds:
+        conds = _empty_conditions()
     # Conditions are stored in the order they finished (workers, MPI, resume); read
     # them in condition order so every backend gives the same table.
     if "condition_id" in conds:
@@ -108,14 +141,28 @@ def read_features(
 
     Parameters
     ----------
+    path : path
+        The results file.
+    allow_partial : bool
+        Read a file whose run is not complete: interrupted, still going, or one whose
+        every condition failed (status ``"failed"``, refused otherwise with its first
+        error).
     failed : bool
         Also return rows of failed conditions (their features are missing).
+
+    Raises
+    ------
+    ResultsError
+        The file is missing or not a results file, every condition of its run failed,
+        or (:class:`~mgneuron.errors.PartialResultsError`) its run is not finished.
     """
     import pandas as pd
 
     with _open(path, allow_partial) as f:
         feats = _read_table(f["features"])
         conds = _read_table(f["conditions"])
+    if "condition_id" not in conds:  # no condition finished yet
+        conds = _empty_conditions()
     if "condition_id" in conds:
         conds = conds.sort_values("condition_id", kind="stable", ignore_index=True)
     if "condition_id" in feats:
@@ -129,6 +176,19 @@ def read_features(
         df = df[df["status"] == "ok"]
     front = [c for c in conds.columns if c in df.columns]
     return df[front + [c for c in df.columns if c not in front]].reset_index(drop=True)
+
+
+def _empty_conditions() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "condition_id": np.array([], dtype=np.int64),
+            "status": np.array([], dtype=object),
+            "error": np.array([], dtype=object),
+            "run_s": np.array([], dtype=np.float64),
+        }
+    )
 
 
 def read_table(path: str | os.PathLike, name: str, allow_partial: bool = False) -> pd.DataFrame:

@@ -364,11 +364,13 @@ class ResultsWriter:
         params_json = json.dumps(parameters, sort_keys=True, default=str)
         if resume and self.partial.exists():
             self._f = h5py.File(self.partial, "a")
-            if self._f.attrs.get("protocol") != protocol:
+            held = self._f.attrs.get("protocol")
+            if held != protocol:
                 self._f.close()
                 raise ResultsError(
-                    f"cannot resume {self.partial}: it holds protocol "
-                    f"{self._f.attrs.get('protocol')!r}, not {protocol!r}"
+                    f"cannot resume {self.partial}: it holds protocol {held!r}, not "
+                    f"{protocol!r}; discard it with --overwrite (without --resume), or "
+                    "choose another --out"
                 )
             old = self._f["parameters"][()]
             old = old.decode() if isinstance(old, bytes) else old
@@ -376,7 +378,8 @@ class ResultsWriter:
                 self._f.close()
                 raise ResultsError(
                     f"cannot resume {self.partial}: it was started with other parameters; "
-                    "run again without --resume (or with the same parameters)"
+                    "resume it with the same parameters, or discard it with --overwrite "
+                    "instead of --resume"
                 )
             self._f.attrs["status"] = "running"
             self._drop_unfinished()
@@ -551,10 +554,20 @@ class ResultsWriter:
         else:
             self._f.attrs[name] = value
 
-    def finish(self) -> Path:
-        """Mark the file complete, close it and rename it to its final path."""
+    def finish(self, status: str = "complete") -> Path:
+        """Mark the file finished, close it and rename it to its final path.
+
+        Parameters
+        ----------
+        status : {"complete", "failed"}
+            ``"failed"`` when every condition failed: the file then holds only their
+            errors, and the readers of features refuse it (see
+            :func:`~mgneuron.results.read_features`).
+        """
+        if status not in ("complete", "failed"):
+            raise ResultsError(f"a finished run is 'complete' or 'failed', not {status!r}")
         self.flush()
-        str_attr(self._f.id, "status", "complete")
+        str_attr(self._f.id, "status", status)
         str_attr(self._f.id, "finished", _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
         self._f.close()
         os.replace(self.partial, self.path)

@@ -12,7 +12,10 @@ were written and their ``run_s`` differ, and the readers sort by condition id).
   (:func:`mgneuron.engine.reset`), so no condition inherits a state another process
   would not have. A worker process that dies (NEURON aborting, the OOM killer) breaks
   only its own conditions: they are retried alone, and recorded as failed if they kill
-  their process again;
+  their process again. Workers die with the process that started them (killed,
+  crashed: :func:`die_with_parent`), never see Ctrl-C (the terminal sends it to the
+  whole process group; NEURON's own SIGINT handler would make each print a traceback),
+  and are stopped at once when the sweep is interrupted or abandoned;
 - **MPI bulletin board** (:func:`bulletin_board`, ``mpiexec -n N ... --mpi``): rank 0
   submits one task per condition (``pc.submit``) and collects the results
   (``pc.working`` / ``pc.pyret``), taking tasks itself while it waits. Rank 0 is also
@@ -29,6 +32,11 @@ with its error and the sweep goes on, with every backend.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
+import os
+import signal
+import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 
@@ -44,7 +52,15 @@ __all__ = [
     "lockstep",
     "lockstep_follower",
     "serve_ranks",
+    "die_with_parent",
 ]
+
+# prctl(2) option: the signal the kernel sends this process when its parent dies.
+_PR_SET_PDEATHSIG = 1
+# Longest wait (s) for a worker's result in one go. Ctrl-C may be delivered to another
+# thread of the process (the pool's); a main thread blocked on a lock without a timeout
+# would then never see the KeyboardInterrupt and the sweep could not be stopped.
+_WAKE_S = 0.25
 
 
 def in_process(cls, tasks: Mapping[int, dict]) -> Iterator[tuple]:
@@ -97,9 +113,84 @@ def _crashed(cid: int) -> tuple[int, None, str, float]:
     )
 
 
-def _worker_init(coreneuron: bool) -> None:
+def _set_pdeathsig(sig: int) -> bool:
+    """Ask Linux to send ``sig`` to this process when its parent dies; False elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int, interval_s: float) -> None:
+    """Body of the watchdog thread: end this process once its parent is gone."""
+    if hasattr(signal, "pthread_sigmask"):  # signals are for the main thread
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    stop = threading.Event()
+    while not stop.wait(interval_s):
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def die_with_parent(parent_pid: int, interval_s: float = 1.0, pdeathsig: bool = True) -> None:
+    """Make this process end when the process ``parent_pid`` (its parent) ends.
+
+    A worker whose sweep was killed (SIGKILL, the OOM killer, a crash) would otherwise
+    go on simulating conditions nobody will write, holding CPUs and memory. On Linux the
+    kernel kills it (``prctl(PR_SET_PDEATHSIG, SIGKILL)``; the signal comes when the
+    thread that spawned it ends, and the pool spawns workers from the thread running
+    the sweep, which outlives them). Everywhere, a daemon thread also checks every
+    ``interval_s`` whether the parent changed (an orphan is adopted by another process)
+    and ends the process.
+
+    Parameters
+    ----------
+    parent_pid : int
+        The pid of the parent, taken in the parent (a parent that died before this call
+        is then noticed at once).
+    interval_s : float
+        Period (s) of the watchdog's check.
+    pdeathsig : bool
+        Use ``prctl`` where there is one (tests turn it off to check the watchdog alone).
+    """
+    if pdeathsig:
+        _set_pdeathsig(signal.SIGKILL)
+    if os.getppid() != parent_pid:  # died before the signal was armed
+        os._exit(1)
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid, interval_s), name="mgneuron-watchdog", daemon=True
+    ).start()
+
+
+def _worker_init(coreneuron: bool, parent_pid: int) -> None:
+    # Ctrl-C is for the sweep, which stops the workers: a blocked signal stays blocked
+    # when NEURON installs its SIGINT handler during a run (an ignored one would not).
+    # Blocked first, so the watchdog thread inherits the mask.
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    die_with_parent(parent_pid)
     use_coreneuron(coreneuron)
     require()
+
+
+def _stop_workers(ex: cf.ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what waits, terminate what runs (Ctrl-C, an abandoned sweep).
+
+    ``shutdown(wait=True)`` would wait for the conditions in flight to finish, which
+    can take minutes after the user asked to stop.
+    """
+    procs = list((getattr(ex, "_processes", None) or {}).values())
+    ex.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(timeout=5)
 
 
 def run_workers(cls, tasks: Mapping[int, dict], workers: int) -> Iterator[tuple]:
@@ -121,7 +212,9 @@ def run_workers(cls, tasks: Mapping[int, dict], workers: int) -> Iterator[tuple]
     cn = coreneuron_active()
 
     def pool(n: int) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(n, mp_context=ctx, initializer=_worker_init, initargs=(cn,))
+        return cf.ProcessPoolExecutor(
+            n, mp_context=ctx, initializer=_worker_init, initargs=(cn, os.getpid())
+        )
 
     pending = list(tasks.items())
     suspects: list[tuple[int, dict]] = []
@@ -138,7 +231,7 @@ def run_workers(cls, tasks: Mapping[int, dict], workers: int) -> Iterator[tuple]
                     break
                 inflight[fut] = pending.pop(0)
             if not broken:
-                done, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)
+                done, _ = cf.wait(inflight, _WAKE_S, return_when=cf.FIRST_COMPLETED)
                 for fut in done:
                     cid, p = inflight.pop(fut)
                     try:
@@ -153,16 +246,24 @@ def run_workers(cls, tasks: Mapping[int, dict], workers: int) -> Iterator[tuple]
                 inflight.clear()
                 ex.shutdown(wait=True, cancel_futures=True)
                 ex = pool(workers)
-    finally:
-        ex.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # Ctrl-C, or the sweep closed this generator (GeneratorExit)
+        _stop_workers(ex)
+        raise
+    ex.shutdown(wait=True, cancel_futures=True)
     for cid, p in sorted(suspects):
-        with pool(1) as solo:
-            try:
-                out = solo.submit(_task, cls, p, cid).result()
-            except BrokenProcessPool:
-                yield _crashed(cid)
-                continue
-        yield _unwrap(out)
+        solo = pool(1)
+        try:
+            fut = solo.submit(_task, cls, p, cid)
+            while not cf.wait([fut], _WAKE_S).done:
+                pass
+            out = fut.result()
+        except BrokenProcessPool:
+            out = None
+        except BaseException:
+            _stop_workers(solo)
+            raise
+        solo.shutdown(wait=True)
+        yield _crashed(cid) if out is None else _unwrap(out)
 
 
 def bulletin_board(pc):

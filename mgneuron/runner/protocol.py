@@ -17,6 +17,8 @@ import ast
 import importlib
 import inspect
 import itertools
+import math
+import os
 import pkgutil
 import sys
 from collections.abc import Mapping, Sequence
@@ -39,6 +41,7 @@ __all__ = [
     "get_protocol",
     "list_protocols",
     "check_parameter_names",
+    "max_conditions",
 ]
 
 
@@ -135,15 +138,25 @@ class Protocol:
             values[p.name] = list(p.default) if p.grid else p.default
             if p.grid:
                 swept.append(p.name)
+        given: dict[str, str] = {}  # parameter -> how the caller named it
         for source, force_list in ((overrides or {}, False), (sweep or {}, True)):
+            what = "a sweep" if force_list else "a value"
             for key, value in source.items():
                 p = cls.param(key)
+                if p.name in given:
+                    raise ProtocolError(
+                        f"{cls.name}: parameter {p.name} is given twice ({given[p.name]} "
+                        f"and {what} as {key!r}); give it once: one value, or one list to "
+                        "sweep"
+                    )
+                given[p.name] = f"{what} as {key!r}"
                 is_list = isinstance(value, list | tuple | np.ndarray)
                 if force_list or p.grid or is_list:
                     seq = list(value) if is_list else [value]
                     if not seq:
                         raise ProtocolError(f"{cls.name}: empty list of values for {p.name}")
                     values[p.name] = [p.convert(v, cls.name) for v in seq]
+                    _refuse_repeats(cls.name, p.name, values[p.name])
                     if p.name not in swept:
                         swept.append(p.name)
                 else:
@@ -155,12 +168,52 @@ class Protocol:
             else:
                 values[p.name] = p.convert(v, cls.name)
         order = [p.name for p in cls.all_params() if p.name in swept]
+        _check_size(cls, values, order)  # before anything expands the grid
         cls.validate(values)
         return values, order
 
     @classmethod
     def validate(cls, values: dict[str, Any]) -> None:
         """Check combinations of parameters (a hook); raise ProtocolError on bad ones."""
+
+    @classmethod
+    def check_condition(cls, p: Params) -> None:
+        """Check one condition's parameters before any condition is simulated (a hook).
+
+        The runner calls this for every condition of a sweep, with its full parameters
+        (every parameter as a scalar, and ``condition_id``; not ``condition_seed``),
+        before it simulates anything or touches the output file: a configuration that
+        would fail in every condition stops the run at once, with one clear message.
+        Checks must be quick and need no NEURON objects. Override it to add a protocol's
+        own checks and call ``super().check_condition(p)``.
+
+        The base checks what the shared groups name (:mod:`mgneuron.runner.groups`): the
+        morphology file exists and validates and the biophysics set is known or its
+        JSON file loads (:func:`~mgneuron.runner.groups.check_cell_params`), the
+        ``myelinated_axon`` option parses
+        (:func:`~mgneuron.runner.groups.check_myelinated_axon`), and ``dt`` (ms) is not
+        longer than ``tstop`` (ms).
+
+        Parameters
+        ----------
+        p : Params
+            The condition's parameters.
+
+        Raises
+        ------
+        ProtocolError
+            Naming the parameter and what is wrong with its value.
+        """
+        from mgneuron.runner.groups import check_cell_params, check_myelinated_axon
+
+        check_cell_params(p)
+        check_myelinated_axon(p)
+        dt, tstop = p.get("dt"), p.get("tstop")
+        if dt is not None and tstop is not None and dt > tstop:
+            raise ProtocolError(
+                f"parameter dt={dt} ms is longer than tstop={tstop} ms: the run would not "
+                "take a single step; lower dt or raise tstop"
+            )
 
     @classmethod
     def conditions(cls, values: dict[str, Any], swept: Sequence[str]) -> list[dict[str, Any]]:
@@ -184,6 +237,59 @@ class Protocol:
     def plot(self, path: str | Path, out_dir: str | Path) -> list[Path]:
         """Write this protocol's figure(s) for a results file; return their paths."""
         return []
+
+
+MAX_CONDITIONS = 100_000  # default of $MGNEURON_MAX_CONDITIONS
+
+
+def max_conditions() -> int:
+    """Give the most conditions one sweep may have: ``$MGNEURON_MAX_CONDITIONS`` or 100000.
+
+    A guard against a mistyped grid (five parameters of 25 values are ~10 million
+    conditions, gigabytes of memory before the first one runs); raise it by setting the
+    variable.
+    """
+    raw = os.environ.get("MGNEURON_MAX_CONDITIONS", "")
+    if not raw.strip():
+        return MAX_CONDITIONS
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ProtocolError(
+            f"MGNEURON_MAX_CONDITIONS must be a whole number, got {raw!r}"
+        ) from None
+    if value < 1:
+        raise ProtocolError(f"MGNEURON_MAX_CONDITIONS must be >= 1, got {value}")
+    return value
+
+
+def _check_size(cls: type[Protocol], values: Mapping[str, Any], swept: Sequence[str]) -> None:
+    """Refuse a sweep of more than :func:`max_conditions` conditions, before expanding it."""
+    sizes = {name: len(values[name]) for name in swept}
+    n = math.prod(sizes.values())
+    limit = max_conditions()
+    if n > limit:
+        grid = " x ".join(f"{k} {v}" for k, v in sizes.items())
+        raise ProtocolError(
+            f"{cls.name}: the sweep has {n} conditions ({grid}), more than the limit of "
+            f"{limit}; sweep fewer values, or raise the limit with MGNEURON_MAX_CONDITIONS={n}"
+        )
+
+
+def _refuse_repeats(protocol: str, name: str, values: list) -> None:
+    """Refuse a swept list that holds a value twice (two identical conditions)."""
+    if len(values) < 2:
+        return
+    try:
+        seen = set(values)
+    except TypeError:  # pragma: no cover - converted values are numbers, str or bool
+        return
+    if len(seen) != len(values):
+        repeated = sorted({v for v in values if values.count(v) > 1}, key=str)
+        raise ProtocolError(
+            f"{protocol}: the values of {name} repeat {', '.join(map(str, repeated))}: each "
+            "condition would run twice; give each value once"
+        )
 
 
 # -- parameter names, checked at definition ----------------------------------------------

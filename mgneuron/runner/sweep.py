@@ -34,9 +34,33 @@ from mgneuron.runner.backends import (
     run_workers,
     serve_ranks,
 )
+from mgneuron.runner.output import claim_output
+from mgneuron.runner.params import Params
 from mgneuron.runner.protocol import Protocol, get_protocol
 
 __all__ = ["run"]
+
+
+def _check_conditions(
+    cls: type[Protocol], scalar: Mapping[str, Any], conds: list[dict[str, Any]]
+) -> None:
+    """Run :meth:`Protocol.check_condition` on every condition; the first failure stops all.
+
+    Raises
+    ------
+    ProtocolError
+        Naming the protocol, the condition (id and swept values, when there are several)
+        and what is wrong.
+    """
+    for cid, cond in enumerate(conds):
+        try:
+            cls.check_condition(Params({**scalar, **cond, "condition_id": cid}, cls.name))
+        except MgNeuronError as exc:
+            where = ""
+            if len(conds) > 1:
+                named = ", ".join(f"{k}={v}" for k, v in cond.items())
+                where = f" condition {cid} of {len(conds)} ({named}):"
+            raise ProtocolError(f"{cls.name}:{where} {exc}; nothing was simulated") from None
 
 
 def run(
@@ -48,6 +72,7 @@ def run(
     mpi: bool = False,
     coreneuron: bool = False,
     resume: bool = False,
+    overwrite: bool = False,
     quiet: bool = True,
     command: str | None = None,
     **overrides: Any,
@@ -71,7 +96,11 @@ def run(
     coreneuron : bool
         Simulate with CoreNEURON (builds the CoreNEURON flavour of the mechanisms).
     resume : bool
-        Finish an interrupted sweep from its partial file.
+        Finish an interrupted sweep from its partial file (``<out>.partial``).
+    overwrite : bool
+        Replace an existing results file ``out`` (when the run finishes), and discard
+        an unfinished ``<out>.partial`` unless ``resume``. Without it an existing file,
+        or a partial file holding finished conditions, stops the run before it starts.
     quiet : bool
         No progress bars.
     command : str, optional
@@ -82,7 +111,20 @@ def run(
     Returns
     -------
     pathlib.Path or None
-        The results file on rank 0 (and without MPI); None on the other MPI ranks.
+        The results file on rank 0 (and without MPI); None on the other MPI ranks. Its
+        ``status`` attribute is ``"complete"``, or ``"failed"`` when every condition
+        failed; ``n_failed`` counts the failed conditions (their errors are in
+        :func:`~mgneuron.results.read_conditions`).
+
+    Raises
+    ------
+    ProtocolError
+        Before anything is simulated or written: a parameter, a sweep or a condition is
+        invalid (:meth:`Protocol.check_condition`), the sweep has more than
+        ``$MGNEURON_MAX_CONDITIONS`` conditions (default 100000), or the output cannot
+        be claimed (:func:`~mgneuron.runner.output.claim_output`: not a regular file,
+        not writable, locked by another run, or an existing file or unfinished run
+        without ``overwrite`` / ``resume``).
 
     Examples
     --------
@@ -94,14 +136,14 @@ def run(
     if coreneuron:
         use_coreneuron(True)
     if mpi:
-        return _run_mpi(cls, out, sweep, resume, quiet, command, overrides)
+        return _run_mpi(cls, out, sweep, (resume, overwrite), quiet, command, overrides)
     if launched_by_mpiexec():
         raise ProtocolError(
             "this process is one of several MPI ranks but --mpi was not given: every rank "
             "would run the whole sweep and write the same file; add --mpi"
         )
     backend = None if workers == 1 else _workers_backend(workers)
-    return _sweep(cls, out, backend, sweep, resume, quiet, command, overrides)
+    return _sweep(cls, out, backend, sweep, (resume, overwrite), quiet, command, overrides)
 
 
 def _workers_backend(workers: int) -> Callable:
@@ -158,7 +200,7 @@ def _sweep(
     out: str | Path | None,
     backend: Callable | None,
     sweep: Mapping[str, Any] | None,
-    resume: bool,
+    resume: tuple[bool, bool],
     quiet: bool,
     command: str | None,
     overrides: Mapping[str, Any],
@@ -167,22 +209,31 @@ def _sweep(
 
     ``backend(cls, {condition_id: params})`` yields
     :func:`~mgneuron.runner.condition.execute_condition` results (default: in this
-    process, with the simulated-time progress bar).
+    process, with the simulated-time progress bar). ``resume`` is (resume, overwrite).
+    Every condition is checked, then the output claimed, before the first simulation.
     """
-    values, swept = cls.resolve(overrides, sweep)
+    resume, overwrite = resume
+    values, swept = cls.resolve(overrides, sweep)  # refuses a sweep too large to expand
     conds = cls.conditions(values, swept)
+    scalar = {k: v for k, v in values.items() if k not in swept}
+    _check_conditions(cls, scalar, conds)
     out = Path(out) if out is not None else Path("results") / f"{cls.name}.h5"
     lib = require()
     stored = {"protocol": cls.name, "values": values, "swept": swept}
-    writer = ResultsWriter(
-        out,
-        cls.name,
-        _jsonable(stored),
-        seed=values.get("seed", 0),
-        command=command if command is not None else shlex.join(sys.argv),
-        resume=resume,
-        provenance={"mgneuron_version": __version__, "mechanisms_hash": lib.key},
-    )
+    lock = claim_output(out, cls.name, resume, overwrite)
+    try:
+        writer = ResultsWriter(
+            out,
+            cls.name,
+            _jsonable(stored),
+            seed=values.get("seed", 0),
+            command=command if command is not None else shlex.join(sys.argv),
+            resume=resume,
+            provenance={"mgneuron_version": __version__, "mechanisms_hash": lib.key},
+        )
+    except BaseException:
+        lock.release()
+        raise
 
     # Reports streamed during a run go to temporary files beside the output (a folder
     # every worker process and MPI rank can reach), from which the writer copies them.
@@ -191,7 +242,6 @@ def _sweep(
     try:
         done = writer.completed_ids()
         todo = [i for i in range(len(conds)) if i not in done]
-        scalar = {k: v for k, v in values.items() if k not in swept}
         tasks = {i: {**scalar, **conds[i]} for i in todo}
         bar = progress.condition_bar(len(conds), len(done), cls.name, quiet)
         here = backend is None or len(tasks) < 2 and getattr(backend, "local_fallback", False)
@@ -209,10 +259,12 @@ def _sweep(
                     run_s=run_s,
                 )
                 if bar is not None:
-                    bar.update(1)
+                    bar.update(1, failed=error is not None)
         if bar is not None:
             bar.close()
-        if cls.summarize is not Protocol.summarize:  # only then gather all the features
+        all_failed = bool(conds) and writer.n_failed >= len(conds)
+        # Summaries of nothing would fail in the protocol's own code: none then.
+        if cls.summarize is not Protocol.summarize and not all_failed:
             import pandas as pd
 
             feats = writer.columns("features")
@@ -231,12 +283,13 @@ def _sweep(
                 writer.write_table(name, table)
         writer.set_attr("n_conditions", len(conds))
         writer.set_attr("n_failed", writer.n_failed)
+        return writer.finish(status="failed" if all_failed else "complete")
     except BaseException:
         writer.close()
         raise
     finally:
+        lock.release()
         if old_stream_dir is None:
             os.environ.pop("MGNEURON_STREAM_DIR", None)
         else:
             os.environ["MGNEURON_STREAM_DIR"] = old_stream_dir
-    return writer.finish()

@@ -1,6 +1,6 @@
 """Tests of mgneuron.axon.graft: a myelinated axon on reconstructed cells and a bare soma.
 
-The shared reconstructions (``shared/morphologies`` next to the checkout) carry the
+The reconstructions in the repository (``tests/data/morphologies``) carry the
 Mainen & Sejnowski 1996 biophysics; conduction along the grafted axon is compared with
 the standalone axon of the same spec.
 """
@@ -16,11 +16,12 @@ from mgneuron import axon as ax
 from mgneuron.axon import MyelinatedAxonSpec
 from mgneuron.axon.graft import _path_from
 from mgneuron.measures import arrival_times, conduction_velocity, crossing_times
-from tests.conftest import ROOT
+from tests.conftest import DATA
 
 DT = ax.DEFAULT_DT_MS  # 0.001 ms
-SHARED = ROOT.parent / "shared" / "morphologies"
-SHARED_MORPHOLOGIES = sorted(p.name for p in SHARED.glob("*") if p.suffix in (".swc", ".asc"))
+MORPHOLOGIES = DATA / "morphologies"  # in the repository: the test runs on a fresh clone
+RECONSTRUCTIONS = sorted(p.name for p in MORPHOLOGIES.glob("*") if p.suffix in (".swc", ".asc"))
+assert RECONSTRUCTIONS, f"no reconstructions in {MORPHOLOGIES}"
 LESION_STEPS = (0.2, 0.1, 0.05, 0.03, 0.02, 0.01, 0.0)  # lamellae fraction left
 
 
@@ -75,9 +76,9 @@ def _first_blocking_step(blocked) -> int:
 
 @pytest.mark.validation
 @pytest.mark.slow
-@pytest.mark.parametrize("morphology", SHARED_MORPHOLOGIES)
+@pytest.mark.parametrize("morphology", RECONSTRUCTIONS)
 def test_myelinated_axon_on_a_reconstructed_cell(h, morphology):
-    """On each shared reconstruction (Mainen & Sejnowski 1996 biophysics, their axon stub
+    """On each reconstruction (Mainen & Sejnowski 1996 biophysics, their axon stub
     where the file has no axon), the axon beyond 25 um is replaced by a myelinated axon as
     thick as the kept initial segment. A 0.5 ms somatic pulse starts a spike that reaches
     the last node; its CV between nodes 8 and 18 (away from the soma) is within 5 % of the
@@ -87,7 +88,7 @@ def test_myelinated_axon_on_a_reconstructed_cell(h, morphology):
     from mgneuron.cell import cell_spec
     from mgneuron.environment import Environment
 
-    path = SHARED / morphology
+    path = MORPHOLOGIES / morphology
     with pytest.warns() if "purkinje" in morphology else contextlib.nullcontext():
         cell = cell_spec(str(path), d_lambda=0.3).build()  # dendrites: coarse is enough
     env = Environment()

@@ -8,6 +8,7 @@ import pytest
 
 from mgneuron.errors import PartialResultsError, ResultsError
 from mgneuron.results import (
+    ResultsWriter,
     read_attrs,
     read_conditions,
     read_features,
@@ -72,3 +73,54 @@ def test_the_named_readers_are_importable_from_the_package():
     for name in ("read_conditions", "read_features", "read_traces", "read_spikes"):
         assert getattr(results, name) is getattr(readers, name)
         assert name in results.__all__
+
+
+def _failed_file(path):
+    """A run whose two conditions both failed, finished with status ``failed``."""
+    w = ResultsWriter(path, "demo", {"a": 1}, command="test")
+    for cid in (1, 0):  # written out of order: the first error is condition 0's
+        w.write_condition(cid, {"mg_mM": float(cid)}, error=f"RuntimeError: broke {cid}\n  at x")
+    w.set_attr("n_conditions", 2)
+    w.set_attr("n_failed", w.n_failed)
+    return w.finish(status="failed")
+
+
+def test_failed_file_reads_its_errors_and_refuses_its_features(tmp_path):
+    """Issue 15: a run whose every condition failed is `failed`, not `complete`."""
+    path = _failed_file(tmp_path / "f.h5")
+    attrs = read_attrs(path)
+    assert attrs["status"] == "failed" and attrs["n_failed"] == 2
+    assert read_parameters(path) == {"a": 1}
+    conds = read_conditions(path)  # no allow_partial needed: the errors are the content
+    assert list(conds["status"]) == ["failed", "failed"]
+    assert conds.loc[0, "error"].startswith("RuntimeError: broke 0")
+    for reader in (read_features, read_traces, read_spikes):
+        with pytest.raises(ResultsError, match=r"every condition .* failed \(first error: Runtime"):
+            reader(path)
+    assert not isinstance(_raised(read_features, path), PartialResultsError)
+    assert read_features(path, allow_partial=True).empty
+    assert len(read_features(path, allow_partial=True, failed=True)) == 2
+
+
+def _raised(fn, *args):
+    try:
+        fn(*args)
+    except Exception as exc:  # noqa: BLE001 - returned for the test to look at
+        return exc
+    return None
+
+
+def test_finish_takes_only_complete_or_failed(tmp_path):
+    w = ResultsWriter(tmp_path / "x.h5", "demo", {}, command="test")
+    with pytest.raises(ResultsError, match="not 'partial'"):
+        w.finish(status="partial")
+    w.close()
+
+
+def test_partial_file_with_no_finished_condition_reads_empty(tmp_path):
+    """Issue 15: `mgneuron info` crashed on a partial file with no finished condition."""
+    w = ResultsWriter(tmp_path / "e.h5", "demo", {}, command="test")
+    part = w.close()
+    conds = read_conditions(part, allow_partial=True)
+    assert conds.empty and {"condition_id", "status", "error"} <= set(conds.columns)
+    assert read_features(part, allow_partial=True).empty

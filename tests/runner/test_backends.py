@@ -5,12 +5,17 @@ The MPI backends (bulletin board, lockstep over ranks) are tested in test_mpi.py
 
 from __future__ import annotations
 
+import os
+import subprocess
+import time
+
 import pytest
 
 from mgneuron.errors import ProtocolError
 from mgneuron.results import read_attrs, read_conditions, read_features, read_spikes
 from mgneuron.runner import run
-from tests.runner._helpers import same_content
+from tests._processes import kill_all, needs_proc, wait_gone, workers_of
+from tests.runner._helpers import ROOT, python, same_content
 from tests.runner._protocols import Ring, Spiky
 
 SMALL = {"tstop": 40.0}
@@ -55,3 +60,63 @@ def test_distributed_protocol_runs_serially(tmp_path, h):
     spikes = read_spikes(out)
     assert set(spikes["node_id"]) == set(range(5))  # the wave went round the ring
     assert (read_features(out)["ranks"] == 1).all()
+
+
+# -- workers die with their parent ----------------------------------------------------------
+
+
+@needs_proc
+def test_workers_die_when_the_sweep_is_killed(tmp_path):
+    """SIGKILL the process of a 2-worker sweep while a worker sits in a condition: both
+    worker processes end within a few seconds (they went on running before)."""
+    marker = tmp_path / "marker"
+    code = (
+        "from tests.runner._protocols import Spiky\n"
+        "from mgneuron.runner import run\n"
+        f"run(Spiky, {str(tmp_path / 'k.h5')!r}, workers=2, hang_on=1, tstop=20.0)\n"
+    )
+    env = dict(os.environ, MGNEURON_TEST_MARKER=str(marker))
+    proc = subprocess.Popen(python(code), env=env, cwd=tmp_path)
+    workers: list[int] = []
+    try:
+        deadline = time.time() + 120
+        while not marker.exists():
+            assert proc.poll() is None, "the sweep ended before it could be killed"
+            assert time.time() < deadline, "no worker reached condition 1"
+            time.sleep(0.05)
+        workers = workers_of(proc.pid)
+        assert len(workers) == 2, workers
+        proc.kill()
+        proc.wait(10)
+        left = wait_gone(workers, timeout_s=5.0)
+        assert not left, f"worker processes {left} outlived their killed parent"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        kill_all(workers)
+
+
+@needs_proc
+def test_watchdog_ends_an_orphan_without_prctl(tmp_path):
+    """The portable fallback alone (no PR_SET_PDEATHSIG): a process whose parent exits
+    notices the new parent pid and ends."""
+    ready = tmp_path / "ready"
+    grandchild = (
+        "import os, pathlib, sys, time\n"
+        "from mgneuron.runner.backends import die_with_parent\n"
+        "die_with_parent(os.getppid(), interval_s=0.1, pdeathsig=False)\n"
+        "pathlib.Path(sys.argv[1]).write_text(str(os.getpid()))\n"
+        "time.sleep(60)\n"
+    )
+    child = (
+        "import os, subprocess, sys, time\n"
+        f"subprocess.Popen([sys.executable, '-c', {grandchild!r}, {str(ready)!r}])\n"
+        f"while not os.path.exists({str(ready)!r}): time.sleep(0.05)\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run(python(child), cwd=ROOT, timeout=60, check=True)
+    pid = int(ready.read_text())
+    try:
+        assert not wait_gone([pid], timeout_s=5.0), "the orphan did not end"
+    finally:
+        kill_all([pid])

@@ -12,6 +12,7 @@ from mgneuron.results import read_conditions, read_features
 from mgneuron.runner import (
     ConditionResult,
     Param,
+    Params,
     Protocol,
     get_protocol,
     list_protocols,
@@ -96,7 +97,7 @@ def test_cli_run_writes_complete_file(tmp_path):
     assert res.returncode == 0, res.stderr
     df = read_features(out)
     assert list(df["mg_mM"]) == [0.0, 1.0]
-    assert (tmp_path / "epsp_mg.png").stat().st_size > 10_000
+    assert (tmp_path / "e.png").stat().st_size > 10_000  # named after e.h5
     res = _cli(tmp_path, "run", "epsp_mg", "--mg", "-1", "--out", str(out))
     assert res.returncode == 2 and "mg_mM must be >= 0" in res.stderr
 
@@ -141,3 +142,87 @@ def test_sweep_command_is_run_with_a_grid(tmp_path):
     assert sorted(zip(conds["mg_mM"], conds["block_model"], strict=True)) == [
         (0.0, 0), (0.0, 2), (1.0, 0), (1.0, 2)
     ]  # fmt: skip
+
+
+# -- checks before the first condition (issue 15) ----------------------------------------
+
+
+class Checked(Protocol):
+    """Adds a rule of its own to the base checks (x below 10) and counts its conditions."""
+
+    name = "checked"
+    title = "test protocol: checks"
+    params = (Param("x", (1.0, 2.0), "", "x", float, grid=True),)
+    defaults = {"tstop": 5.0}
+    ran: list[float] = []
+
+    @classmethod
+    def check_condition(cls, p):
+        super().check_condition(p)
+        if p.x >= 10:
+            raise ProtocolError(f"x must be below 10, got {p.x}")
+
+    def run_condition(self, p):
+        Checked.ran.append(p.x)
+        return ConditionResult(features=[{"y": p.x}])
+
+
+def test_base_check_refuses_dt_longer_than_tstop():
+    """Problem 2: dt > tstop failed inside each condition; the run said `complete`."""
+    values = Checked.resolve({"dt": 2.0, "tstop": 1.0})[0]
+    with pytest.raises(ProtocolError, match="dt=2.0 ms is longer than tstop=1.0 ms"):
+        Checked.check_condition(Params({**values, "x": 1.0}, "checked"))
+    Checked.check_condition(Params({**values, "x": 1.0, "dt": 1.0}, "checked"))  # dt = tstop
+
+
+def test_a_failing_check_stops_the_run_before_anything(tmp_path, h):
+    """One bad condition of a sweep: nothing simulated, no file; the message names it."""
+    Checked.ran.clear()
+    out = tmp_path / "c.h5"
+    with pytest.raises(ProtocolError, match=r"condition 2 of 3 \(x=12.0\): x must be below 10"):
+        run(Checked, out, x=[1.0, 2.0, 12.0], quiet=True)
+    with pytest.raises(ProtocolError, match="longer than tstop"):
+        run(Checked, out, dt=10.0, quiet=True)
+    assert Checked.ran == [] and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("overrides", "sweep", "message"),
+    [
+        ({}, {"x": [0, 0]}, "values of x repeat 0.0"),
+        ({"x": [1, 2, 1]}, None, "values of x repeat 1.0"),
+        ({"x": 1.0}, {"x": [1.0, 2.0]}, "x is given twice"),
+        ({"seed": 1}, {"seed": [2, 3]}, "seed is given twice"),
+    ],
+)
+def test_repeated_or_conflicting_values_are_refused(overrides, sweep, message):
+    """Problem 7: `--sweep mg=0,0` and `--mg 1 --sweep mg=0,1` were accepted."""
+    with pytest.raises(ProtocolError, match=message):
+        Checked.resolve(overrides, sweep)
+
+
+def test_an_alias_and_its_name_are_one_parameter():
+    from mgneuron.protocols.nmda_iv import NmdaIV
+
+    with pytest.raises(ProtocolError, match="mg_mM is given twice"):
+        NmdaIV.resolve(None, {"mg": [0, 1], "mg_mM": [2]})
+
+
+def test_huge_sweep_is_refused_before_it_is_expanded(monkeypatch):
+    """Problem 7: a 10-million-condition sweep was accepted and took 7 GB."""
+    grid = {
+        "x": list(range(100)),
+        "seed": list(range(100)),
+        "dt": [0.01 * (k + 1) for k in range(100)],
+    }
+    grid["tstop"] = [10.0 + k for k in range(10)]
+    expanded = []
+    monkeypatch.setattr(Checked, "conditions", classmethod(lambda c, *a: expanded.append(1)))
+    with pytest.raises(ProtocolError, match="10000000 conditions.*MGNEURON_MAX_CONDITIONS"):
+        Checked.resolve(None, grid)
+    assert not expanded
+    monkeypatch.setenv("MGNEURON_MAX_CONDITIONS", "20000000")
+    Checked.resolve(None, grid)  # raised by the variable
+    monkeypatch.setenv("MGNEURON_MAX_CONDITIONS", "4")
+    with pytest.raises(ProtocolError, match="limit of 4"):
+        Checked.resolve(None, {"x": [1, 2, 3, 4, 5]})

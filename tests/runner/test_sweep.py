@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mgneuron.results import partial_path, read_attrs, read_conditions
+from mgneuron.errors import ProtocolError, ResultsError
+from mgneuron.results import partial_path, read_attrs, read_conditions, read_features
 from mgneuron.runner import run
 from tests.runner._helpers import ROOT, python, same_content
 from tests.runner._protocols import Spiky
@@ -91,7 +92,7 @@ def test_cli_has_parallel_options(tmp_path):
 
 
 def test_progress_bars_only_on_a_terminal(tmp_path):
-    """With a pseudo-terminal the bars are drawn; through a pipe or with --quiet not."""
+    """With a pseudo-terminal the bars are drawn; through a pipe plain lines; --quiet none."""
     import pty
 
     code = (
@@ -101,7 +102,7 @@ def test_progress_bars_only_on_a_terminal(tmp_path):
         "import sys\n"
         "quiet = sys.argv[1] == 'quiet'\n"
         "with progress.simulated_time(True, ticks=5, delay_s=0):\n"
-        "    run(Spiky, 'p.h5', quiet=quiet, tstop=20.0, amp_nA=[0.1, 0.2])\n"
+        "    run(Spiky, 'p.h5', quiet=quiet, tstop=20.0, amp_nA=[0.1, 0.2], overwrite=True)\n"
     )
     pid, fd = pty.fork()
     if pid == 0:  # child: stderr is the terminal
@@ -123,7 +124,43 @@ def test_progress_bars_only_on_a_terminal(tmp_path):
     piped = subprocess.run(
         python(code) + ["loud"], capture_output=True, text=True, cwd=tmp_path, check=True
     )
-    assert "cond" not in piped.stderr
+    assert "spiky: 2/2 conditions done, 0 failed" in piped.stderr  # a line, not a bar
+    assert "\r" not in piped.stderr and "simulated" not in piped.stderr
     from mgneuron import progress
 
     assert progress.condition_bar(3, quiet=True) is None
+
+
+# -- runs that failed (issue 15) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"morphology": "nope.swc"}, "morphology='nope.swc'"),
+        ({"biophysics": "nope"}, "biophysics='nope'"),
+        ({"myelinated_axon": "10:nopreset"}, "unknown myelin preset"),
+        ({"myelinated_axon": "-3"}, "fiber diameter must be a positive"),
+        ({"dt": 5.0, "tstop": 1.0}, "longer than tstop"),
+    ],
+)
+def test_a_configuration_failing_every_condition_stops_before_the_run(tmp_path, overrides, message):
+    """Problem 2: each of these failed inside every condition and the run said `complete`.
+
+    Now the run stops before the first condition, and nothing is written.
+    """
+    with pytest.raises(ProtocolError, match=f"excitability_mg: condition 0 of .*{message}"):
+        run("excitability_mg", tmp_path / "e.h5", quiet=True, quick=True, **overrides)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_run_whose_every_condition_failed_is_marked_failed(tmp_path, h):
+    """Problem 2: every condition failed and the file said `complete`."""
+    out = run(Spiky, tmp_path / "f.h5", amp_nA=[0.1, 0.2], fail_on=0.1, tstop=5.0)
+    assert read_attrs(out)["status"] == "complete" and read_attrs(out)["n_failed"] == 1
+    out = run(Spiky, tmp_path / "g.h5", amp_nA=[0.1], fail_on=0.1, tstop=5.0)
+    attrs = read_attrs(out)
+    assert attrs["status"] == "failed" and attrs["n_failed"] == attrs["n_conditions"] == 1
+    assert "breaks on purpose" in read_conditions(out).loc[0, "error"]
+    with pytest.raises(ResultsError, match="every condition .* failed .*breaks on purpose"):
+        read_features(out)
