@@ -8,10 +8,10 @@ import warnings
 from mgneuron.morphology import MorphologyWarning, load_morphology
 from tests.conftest import ROOT
 
-SHARED = ROOT.parent / "shared" / "morphologies"
-LOCAL = ROOT / "tests" / "data" / "morphologies"
+# The reconstructions in the repository (copies of ../shared/morphologies), so the tests
+# run the same on a fresh clone.
+MORPH_DIR = ROOT / "tests" / "data" / "morphologies"
 BAD = ROOT / "tests" / "data" / "bad_morphologies"
-MORPH_DIR = SHARED if SHARED.is_dir() else LOCAL
 SHARED_FILES = sorted(p for p in MORPH_DIR.iterdir() if p.suffix in (".swc", ".asc"))
 
 SMALL_SWC = """# soma, two basal branches, an axon
