@@ -191,11 +191,17 @@ def claim_output(
     Raises
     ------
     ProtocolError
-        The path is not a regular file, its folder is not writable, another run holds
-        it, or the run would replace a results file or an unfinished run without being
-        told to (the message names ``--overwrite`` and ``--resume``).
+        The path names no file (``""``, ``/``), is not a regular file, its folder is
+        not writable, another run holds it, or the run would replace a results file or
+        an unfinished run without being told to (the message names ``--overwrite`` and
+        ``--resume``).
     """
     path = Path(path)
+    if not path.name:  # "" (read as "."), "/": no file name to write or lock
+        raise ProtocolError(
+            f"--out names no file (it reads as {str(path)!r}): give a file name, e.g. "
+            "results/run.h5"
+        )
     part = partial_path(path)
     _check_regular(path, "the results file")
     _check_regular(part, "the unfinished results file")

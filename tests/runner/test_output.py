@@ -97,6 +97,15 @@ def test_output_must_be_a_regular_file(tmp_path, kind, h):
     assert stat.S_ISDIR(mode) if kind == "directory" else stat.S_ISFIFO(mode)
 
 
+@pytest.mark.parametrize("out", ["", "/"])
+def test_an_output_without_a_file_name_is_refused(out, h):
+    """``--out ""`` (read as ".") or ``--out /`` ended in "internal error: ValueError"."""
+    Tiny.calls.clear()
+    with pytest.raises(ProtocolError, match="names no file"):
+        run(Tiny, out, quiet=True, overwrite=True)
+    assert Tiny.calls == []
+
+
 def test_a_device_is_refused():
     """As root, ``--out /dev/full`` replaced the device node with an HDF5 file."""
     if not Path("/dev/full").exists():
