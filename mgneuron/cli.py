@@ -1,7 +1,8 @@
 """The ``mgneuron`` command and every protocol's command line.
 
-``mgneuron compile | run | sweep | info | plot | morph | report | protocols``; a protocol
-script's ``main`` is :func:`protocol_main`, the same path as ``mgneuron run NAME``.
+``mgneuron compile | run | sweep | info | plot | morph | report | protocols | fit-block |
+dose-response | sensitivity | export-nwb``; a protocol script's ``main`` is
+:func:`protocol_main`, the same path as ``mgneuron run NAME``.
 
 Errors never end in a Python traceback: the package's own errors and file errors print
 ``mgneuron: error: MESSAGE`` and exit 2 (a configuration error: a parameter, a value, a
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import sys
 import traceback
@@ -155,6 +157,9 @@ def build_parser(cls: type[Protocol], parser: argparse.ArgumentParser | None = N
             description=f"{cls.title}\n\n{cls.__doc__ or ''}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+    # A value that starts with a negative number is a value, lists too: --delta-t-ms -10,10
+    # (argparse's own pattern accepts a single number only; no flag starts with a digit).
+    parser._negative_number_matcher = re.compile(r"^-\.?\d[\d.,eE+-]*$")
     for p in cls.all_params():
         unit = f" ({p.unit})" if p.unit else ""
         if p.grid:
@@ -243,7 +248,7 @@ def run_from_args(cls, args: argparse.Namespace, overrides: dict, sweep: dict) -
         cls,
         args.out,
         sweep=sweep,
-        workers=getattr(args, "workers", 1) or 1,
+        workers=getattr(args, "workers", 1),
         mpi=getattr(args, "mpi", False),
         coreneuron=getattr(args, "coreneuron", False),
         resume=getattr(args, "resume", False),
@@ -326,6 +331,96 @@ def _cmd_report(argv: Sequence[str]) -> int:
     return report_main(argv)
 
 
+def _cmd_fit_block(args) -> int:
+    from mgneuron.plots.fit import fit_block_command
+
+    for line in fit_block_command(
+        args.data, args.out, args.models, args.celsius, args.plot, args.n_boot, args.seed,
+        args.e_rev,
+    ):  # fmt: skip
+        print(line)
+    return 0
+
+
+def _cmd_dose_response(args) -> int:
+    import pandas as pd
+
+    from mgneuron.plots.fit import dose_response_command
+
+    table, png = dose_response_command(
+        args.file, args.feature, args.x, args.by, args.plot, args.n_boot, args.seed
+    )
+    with pd.option_context("display.width", 160, "display.max_columns", 30):
+        print(table.to_string(index=False))
+    print(f"wrote table /tables/dose_response_{args.feature} in {args.file}")
+    print(f"wrote {png}")
+    return 0
+
+
+def _key_values(items: Sequence[str] | None, option: str) -> dict[str, str]:
+    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}``; ProtocolError naming the option."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ProtocolError(f"{option} expects NAME=VALUE, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _cmd_sensitivity(args) -> int:
+    import pandas as pd
+
+    from mgneuron.runner.sensitivity import run_sensitivity
+
+    where = {k: float(v) for k, v in _key_values(args.where, "--where").items()}
+    path = run_sensitivity(
+        args.protocol,
+        args.out,
+        vary=args.vary,
+        method=args.method,
+        samples=args.samples,
+        seed=args.seed,
+        second_order=not args.no_second_order,
+        num_levels=args.num_levels,
+        features=args.feature,
+        where=where,
+        workers=args.workers,
+        mpi=args.mpi,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        quiet=args.quiet,
+        command=shlex.join(["mgneuron", *sys.argv[1:]]),
+        **_key_values(args.set, "--set"),
+    )
+    if path is None:  # an MPI rank other than 0
+        return 0
+    _report_failures(path)
+    from mgneuron.plots.sensitivity import plot_sensitivity
+    from mgneuron.results import read_table
+
+    table = read_table(path, "sensitivity")
+    main_rows = table[table["index"].isin(["S1", "ST", "mu_star"])]
+    cols = ["feature", "parameter", "index", "value", "ci95", "n_used", "n_dropped"]
+    with pd.option_context("display.width", 160, "display.max_rows", 200):
+        print(main_rows[[c for c in cols if c in main_rows]].to_string(index=False))
+    print(f"wrote tables /tables/sensitivity and /tables/sensitivity_design in {path}")
+    if args.plot:
+        print(f"wrote {plot_sensitivity(path)}")
+    return 0
+
+
+def _cmd_export_nwb(args) -> int:
+    from mgneuron.results.nwb import export_nwb, nwb_errors
+
+    out = export_nwb(args.results, args.out, overwrite=args.overwrite)
+    errors = nwb_errors(out)
+    if errors:
+        raise ResultsError(f"{out} fails NWB validation: {errors[0]} ({len(errors)} errors)")
+    print(f"wrote {out} (NWB schema-valid)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mgneuron`` console script.
 
@@ -379,6 +474,70 @@ def _main(argv: list[str]) -> int:
     p.add_argument("file")
     p.add_argument("--png", default=None, help="output PNG [FILE stem + .png]")
     p.set_defaults(fn=_cmd_morph)
+    p = sub.add_parser(
+        "fit-block",
+        help="fit Mg-block models to a CSV (v_mV, mg_mM, B or i_nA[, sem]) -> JSON",
+    )
+    p.add_argument("data", help="CSV with v_mV, mg_mM and B or i_nA; optional sem")
+    p.add_argument("--out", required=True, help="output JSON (what --block-params reads)")
+    p.add_argument("--models", default="0,1,2,3", help="block models to fit [0,1,2,3]")
+    p.add_argument("--celsius", type=float, default=35.0, help="temperature (degC) [35]")
+    p.add_argument("--plot", default=None, metavar="FIG.png", help="also draw the fits")
+    p.add_argument("--e-rev", type=float, default=None, help="reversal (mV) of i_nA data")
+    p.add_argument("--n-boot", type=int, default=500, help="bootstrap replicates [500]")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed [0]")
+    p.set_defaults(fn=_cmd_fit_block)
+    p = sub.add_parser(
+        "dose-response",
+        help="Hill fit of a feature vs [Mg]o with bootstrap CIs -> /tables/dose_response_F",
+    )
+    p.add_argument("file", help="results file (HDF5)")
+    p.add_argument("feature", help="feature column to fit")
+    p.add_argument("--x", default="mg_mM", help="concentration column [mg_mM]")
+    p.add_argument("--by", default=None, help="fit separately per value of this column")
+    p.add_argument("--plot", default=None, metavar="FIG.png", help="figure [beside the file]")
+    p.add_argument("--n-boot", type=int, default=500, help="bootstrap replicates [500]")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed [0]")
+    p.set_defaults(fn=_cmd_dose_response)
+    p = sub.add_parser(
+        "sensitivity",
+        help="global sensitivity (Sobol or Morris, SALib) of a protocol's features, run as "
+        "a sweep -> /tables/sensitivity",
+    )
+    p.add_argument("protocol", help="protocol name")
+    p.add_argument(
+        "--vary", nargs="+", required=True, metavar="NAME=LOW:HIGH",
+        help="varied parameters and their ranges, e.g. --vary mg=0.1:2.5 ca=1:3",
+    )  # fmt: skip
+    p.add_argument("--method", choices=("sobol", "morris"), default="sobol", help="[sobol]")
+    p.add_argument(
+        "--samples", type=int, default=64,
+        help="Sobol base points (a power of 2; N(2D+2) runs) or Morris trajectories "
+        "(N(D+1) runs) [64]",
+    )  # fmt: skip
+    p.add_argument("--seed", type=int, default=0, help="seed of the design and bootstrap [0]")
+    p.add_argument("--set", nargs="+", metavar="NAME=VALUE", help="fixed parameter values")
+    p.add_argument("--feature", nargs="+", default=None, help="features [every numeric one]")
+    p.add_argument(
+        "--where", nargs="+", metavar="COLUMN=VALUE",
+        help="keep one feature row per condition, e.g. --where v_mV=-60",
+    )  # fmt: skip
+    p.add_argument("--no-second-order", action="store_true", help="Sobol: no S2 (N(D+2) runs)")
+    p.add_argument("--num-levels", type=int, default=4, help="Morris grid levels [4]")
+    p.add_argument("--out", default=None, help="results file [results/PROTOCOL_sensitivity.h5]")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes")
+    p.add_argument("--mpi", action="store_true", help="run under MPI (mpiexec -n N ...)")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted run")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--plot", action="store_true", help="also draw FILE_sensitivity.png")
+    p.set_defaults(fn=_cmd_sensitivity)
+    p = sub.add_parser("export-nwb", help="export a results file to NWB (pynwb): traces, "
+                       "spikes, conditions, provenance")  # fmt: skip
+    p.add_argument("results", help="results file (HDF5), any protocol")
+    p.add_argument("out", help="NWB file to write")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing NWB file")
+    p.set_defaults(fn=_cmd_export_nwb)
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = parser.parse_args(argv)
     return args.fn(args)

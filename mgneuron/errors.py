@@ -20,6 +20,7 @@ __all__ = [
     "LocationError",
     "BiophysicsError",
     "AxonError",
+    "FitDataError",
 ]
 
 
@@ -90,3 +91,7 @@ class BiophysicsError(MgNeuronError, ValueError):
 
 class AxonError(MgNeuronError, ValueError):
     """A myelinated-axon specification is invalid (diameter out of table, bad state...)."""
+
+
+class FitDataError(MgNeuronError, ValueError):
+    """Data given to a fit are malformed; the message names the column and the row."""

@@ -58,6 +58,7 @@ __all__ = [
     "place",
     "set_release_stream",
     "EventDriver",
+    "attach_plasticity",
 ]
 
 #: Kind of synapse -> NMODL point process.
@@ -133,6 +134,8 @@ def glutamatergic(
     gmax_uS: float = 0.001,
     nmda_ratio: float = 0.5,
     release: ReleaseSpec | None = None,
+    drug: str = "none",
+    drug_um: float = 0.0,
     **params: float,
 ) -> SynapseSpec:
     """Describe a glutamatergic synapse (GluSynMg: AMPA + NMDA).
@@ -145,9 +148,20 @@ def glutamatergic(
         NMDA/AMPA peak-conductance ratio (1); 0 models NMDA receptors blocked (D-APV).
     release : ReleaseSpec, optional
         Default :data:`GLU_RELEASE`.
+    drug : str
+        NMDA antagonist beside Mg2+: ``"none"``, ``"memantine"``, ``"ketamine"``,
+        ``"mk801"`` or ``"apv"`` (:data:`mgneuron.nmda.DRUGS`).
+    drug_um : float
+        Its concentration (uM).
     **params : float
-        Further GluSynMg parameters (``e``, ``tau_decay_nmda``, ``block_model``...).
+        Further GluSynMg parameters (``e``, ``tau_decay_nmda``, ``block_model``,
+        ``wscale``, ``pca``...).
     """
+    from mgneuron.nmda import drug_params
+
+    drugs = drug_params(drug, drug_um)  # checks the name and the concentration
+    if drug != "none":
+        params = {**drugs, **params}
     params["nmda_ratio"] = nmda_ratio
     return SynapseSpec("glutamate", gmax_uS, release or GLU_RELEASE, tuple(params.items()))
 
@@ -436,3 +450,68 @@ class EventDriver:
         for nc, times in zip(self._netcons, self._times, strict=True):
             for t in times:
                 nc.event(t)
+
+
+def attach_plasticity(
+    synapse: Synapse | Any,
+    ca_scale_uM: float | None = None,
+    pbar_vgcc_um3_ms: float | None = None,
+    rule=None,
+    spine=None,
+    rho0: float = 0.5,
+):
+    """Give a GluSynMg synapse spine Ca2+ and the Graupner & Brunel (2012) rule.
+
+    Creates a ``CaPlasticity`` point process on the synapse's segment, points its
+    ``ica_syn`` at the synapse's NMDA Ca2+ current and its ``wsyn`` at the synapse's
+    ``wscale`` (the AMPA weight scale), and sets the rule and the spine compartment at
+    full precision (:mod:`mgneuron.measures.plasticity`).
+
+    Parameters
+    ----------
+    synapse : Synapse or GluSynMg point process
+    ca_scale_uM : float, optional
+        uM of spine Ca2+ above rest per unit of the rule's c (default
+        :data:`~mgneuron.measures.plasticity.CA_SCALE_UM`).
+    pbar_vgcc_um3_ms : float, optional
+        Permeability of the spine's HVA Ca2+ channels (um3/ms; default
+        :data:`~mgneuron.measures.plasticity.PBAR_VGCC_UM3_MS`).
+    rule : GBParams, optional
+        Default :data:`~mgneuron.measures.plasticity.GB2012_CORTICAL`.
+    spine : SpineCa, optional
+        Default :data:`~mgneuron.measures.plasticity.SPINE_CA`.
+    rho0 : float
+        Efficacy state at t = 0 (default 0.5, the rule's unstable fixed point: w = 1).
+
+    Returns
+    -------
+    hoc.HocObject
+        The ``CaPlasticity`` point process (record ``_ref_casp``, ``_ref_rho``, ``_ref_w``).
+    """
+    from neuron import h
+
+    from mgneuron.measures import plasticity as gb
+
+    pp = synapse.pp if isinstance(synapse, Synapse) else synapse
+    if pp.hname().split("[")[0] != "GluSynMg" or not hasattr(pp, "wscale"):
+        raise MgNeuronError(
+            f"attach_plasticity: {pp.hname()} is not a GluSynMg synapse with a wscale"
+        )
+    rule = gb.GB2012_CORTICAL if rule is None else rule
+    spine = gb.SPINE_CA if spine is None else spine
+    seg = pp.get_segment()
+    rule_pp = h.CaPlasticity(seg)
+    values = {
+        "ca_scale": gb.CA_SCALE_UM if ca_scale_uM is None else ca_scale_uM,
+        "pbar_vgcc": gb.PBAR_VGCC_UM3_MS if pbar_vgcc_um3_ms is None else pbar_vgcc_um3_ms,
+        "theta_d": rule.theta_d, "theta_p": rule.theta_p,
+        "gamma_d": rule.gamma_d, "gamma_p": rule.gamma_p,
+        "tau_rho": rule.tau_rho_ms, "rho_star": rule.rho_star, "b": rule.b, "rho0": rho0,
+        "vol": spine.vol_um3, "kappa_b": spine.kappa_b,
+        "ca_rest": spine.ca_rest_uM, "tau_ca": spine.tau_ca_ms,
+    }  # fmt: skip
+    for name, value in values.items():
+        setattr(rule_pp, name, float(value))
+    h.setpointer(pp._ref_ica, "ica_syn", rule_pp)
+    h.setpointer(pp._ref_wscale, "wsyn", rule_pp)
+    return rule_pp

@@ -10,9 +10,14 @@ Methods
    segment by an MRG myelinated axon.
 2. *Synapses.* ``n_syn`` AMPA (``AMPASyn``) + NMDA (``NMDAMg``) pairs at the sites of a
    location rule (default: 10 random dendritic sites 100-300 um from the soma, seeded);
-   the NMDA Mg2+ block follows ``block_model`` (default 0, Jahr & Stevens 1990). Every
-   pair is driven by the same presynaptic burst (``n_spikes`` spikes at ``burst_hz``
-   from ``t_burst``).
+   the NMDA Mg2+ block follows ``block_model`` (default 0, Jahr & Stevens 1990; 3 is the
+   two-component kinetic block of Vargas-Caballero & Robinson 2004). An NMDA antagonist
+   may be added beside Mg2+: ``drug`` (memantine, ketamine, MK-801: open-channel
+   trapping blockers competing with Mg2+ for the channel; apv: the competitive
+   antagonist D-APV) at ``drug_um`` (uM), with the published rates of
+   :data:`mgneuron.nmda.DRUGS`; a channel blocker starts at its open-channel
+   equilibrium at rest (a slice after wash-in). Every pair is driven by the same
+   presynaptic burst (``n_spikes`` spikes at ``burst_hz`` from ``t_burst``).
 3. *Rest.* The cell is brought to the steady state of the bath before ``t = 0``
    (``steady_state``, default true; :mod:`mgneuron.engine.steady_state`): parts with
    different resting potentials (a cell at -70 mV, an MRG axon at -80 mV) have settled
@@ -24,14 +29,15 @@ Methods
    burst (``spontaneous_spikes`` > 0) has no EPSP: its EPSP measures are NaN.
 5. *Measures,* per [Mg]o: at the soma the EPSP peak above ``rest_mV`` and its area, at
    the first synapse the local peak depolarisation, and over all synapses the NMDA
-   charge and its Ca2+ part (the Ca2+ entry through NMDA receptors, ``frac_ca`` of the
-   NMDA current).
+   charge and its Ca2+ part (the Ca2+ entry through NMDA receptors: the GHK Ca2+
+   current of the channel, about 10 % of the NMDA current at -60 mV in 2 mM [Ca]o,
+   :mod:`mgneuron.nmda`).
 
 Before anything simulates, every condition is checked: the burst must start before
 ``tstop``, and the synapse rule must match a segment of the cell (built once per
 distinct cell, :mod:`mgneuron.preparations.sites`).
 
-Features: ``mg_mM, epsp_peak_mV, epsp_area_mV_ms, dend_peak_mV, nmda_charge_pC,
+Features: ``mg_mM, drug, drug_um, epsp_peak_mV, epsp_area_mV_ms, dend_peak_mV, nmda_charge_pC,
 ca_entry_pC, ca_entry_amol, rest_mV, baseline_drift_mV, baseline_ok,
 spontaneous_spikes, axon_stub_added``. Report ``cell``: the potential at the soma and at
 the first synapse. Typical values: docs/guide.md, "Protocol notes: epsp_mg".
@@ -50,13 +56,17 @@ from mgneuron.cli import protocol_main
 from mgneuron.engine import RunSettings, Simulation
 from mgneuron.environment import PRESETS, Environment
 from mgneuron.errors import ProtocolError
+from mgneuron.fit import block_mechanism_params
 from mgneuron.locations import RegionSites, parse_location
 from mgneuron.measures.baseline import BaselineWarning, baseline
+from mgneuron.mgblock import BLOCK_MODEL_CHOICES
+from mgneuron.nmda import drug_params
 from mgneuron.preparations.sites import check_sites
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
 from mgneuron.runner.groups import (
     cell_params,
     cell_spec_from_params,
+    drug_group,
     myelinated_axon_param,
     rest_params,
 )
@@ -93,9 +103,18 @@ class EpspMg(Protocol):
             "block_model",
             0,
             "",
-            "NMDA Mg-block model (0 JS, 1 Woodhull, 2 kinetic)",
+            "NMDA Mg-block model (0 JS, 1 Woodhull, 2 kinetic, 3 Vargas-Caballero-Robinson)",
             int,
-            choices=(0, 1, 2),
+            choices=BLOCK_MODEL_CHOICES,
+        ),
+        *drug_group(),
+        Param(
+            "block_params",
+            "",
+            "",
+            "JSON of `mgneuron fit-block`: the fitted block of block_model is set on every "
+            "NMDA synapse (empty: the model's published defaults)",
+            str,
         ),
         Param("n_spikes", 5, "", "presynaptic spikes in the burst", int, minimum=1),
         Param("burst_hz", 50.0, "Hz", "burst frequency", float, minimum=1e-3),
@@ -115,6 +134,8 @@ class EpspMg(Protocol):
                 f"epsp_mg: the burst starts at t_burst = {p.t_burst} ms, not before tstop = "
                 f"{p.tstop} ms; raise --tstop or lower --t-burst"
             )
+        if p.block_params:  # a fit of this block_model, readable
+            block_mechanism_params(p.block_params, p.block_model)
         check_sites(cell_spec_from_params(p), p.myelinated_axon, {"synapses": p.synapses})
 
     def run_condition(self, p):
@@ -134,6 +155,8 @@ class EpspMg(Protocol):
             rule = RegionSites(rule.region, rule.min_um, rule.max_um, p.n_syn, p.seed)
         sites = cell.segments(rule)
         sites = [sites[k % len(sites)] for k in range(p.n_syn)]
+        #    A fitted block (--block-params) is set on each NMDA synapse (RANGE).
+        fitted = block_mechanism_params(p.block_params, p.block_model) if p.block_params else {}
         ampas, nmdas = [], []
         for seg in sites:
             a = h.AMPASyn(seg)
@@ -141,6 +164,10 @@ class EpspMg(Protocol):
             n = h.NMDAMg(seg)
             n.gmax = p.gmax_ampa_uS * p.nmda_ampa_ratio
             n.block_model = p.block_model
+            for name, value in drug_params(p.drug, p.drug_um).items():
+                setattr(n, name, value)
+            for name, value in fitted.items():
+                setattr(n, name, value)
             ampas.append(a), nmdas.append(n)
 
         # 3. One presynaptic burst drives every synapse.
@@ -183,6 +210,8 @@ class EpspMg(Protocol):
         qca = sum(n.qca for n in nmdas)
         features = {
             "mg_mM": p.mg_mM,
+            "drug": p.drug,
+            "drug_um": p.drug_um if p.drug != "none" else 0.0,
             **epsp,
             "nmda_charge_pC": float(sum(n.q for n in nmdas)),
             "ca_entry_pC": float(qca),

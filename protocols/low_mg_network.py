@@ -34,9 +34,9 @@ dealt round-robin over the N ranks (``distributed``), spikes cross ranks through
 ``ParallelContext``, and rank 0 gathers the spikes and writes the file; the spikes are
 the same as in a serial run.
 
-Features: ``mg_mM, ca_mM, nmda_scale, rate_exc_hz, rate_inh_hz, n_bursts, burst_rate_hz,
-burst_duration_ms, burst_fraction, burst_participation, ibi_ms, synchrony, n_spikes_exc,
-n_spikes_inh, n_synapses, ranks, sim_s``. Spikes of both populations are stored in the
+Features: ``mg_mM, ca_mM, nmda_scale, drug, drug_um, rate_exc_hz, rate_inh_hz, n_bursts,
+burst_rate_hz, burst_duration_ms, burst_fraction, burst_participation, ibi_ms, synchrony,
+n_spikes_exc, n_spikes_inh, n_synapses, ranks, sim_s``. Spikes of both populations are stored in the
 SONATA layout (``/runs/<id>/spikes/excitatory``, ``.../inhibitory``).
 
 Expected (in vitro: Isaev et al. 2012, J Neurophysiol 107:417; model precedent: Golomb
@@ -55,6 +55,7 @@ from mgneuron.measures.network import network_features
 from mgneuron.network import EXC, INH, build, default_network, population_spikes, simulate
 from mgneuron.results import Spikes
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
+from mgneuron.runner.groups import drug_group
 from mgneuron.runner.params import celsius_param
 
 MG_GRID = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0)
@@ -73,6 +74,7 @@ class LowMgNetwork(Protocol):
         mg_param(MG_GRID),
         ca_param(CA_GRID, "[Ca]o (sweep 1,2,3 for the Ca2+ dependence)"),
         Param("nmda_scale", 1.0, "", "NMDA conductance factor (0 = D-APV)", float, minimum=0.0),
+        *drug_group(),
         Param(
             "gaba_scale", 1.0, "", "GABA-A conductance factor (0 = bicuculline)", float, minimum=0.0
         ),
@@ -112,14 +114,18 @@ class LowMgNetwork(Protocol):
 
     def run_condition(self, p):
         # 1. The network: the same cells, wiring and background in every condition.
-        spec = default_network(
-            p.n_exc,
-            p.n_inh,
-            seed=p.seed,
-            g_ee_uS=p.g_ee_uS,
-            nmda_ratio=p.nmda_ratio,
-            bg_rate_exc_hz=p.bg_rate_exc_hz,
-        ).scaled(nmda=p.nmda_scale, gaba=p.gaba_scale)
+        spec = (
+            default_network(
+                p.n_exc,
+                p.n_inh,
+                seed=p.seed,
+                g_ee_uS=p.g_ee_uS,
+                nmda_ratio=p.nmda_ratio,
+                bg_rate_exc_hz=p.bg_rate_exc_hz,
+            )
+            .scaled(nmda=p.nmda_scale, gaba=p.gaba_scale)
+            .with_drug(p.drug, p.drug_um)
+        )
         info = rank_info()
 
         # 2. Build this rank's cells, bathe them, simulate.
@@ -136,7 +142,8 @@ class LowMgNetwork(Protocol):
         feats, _ = network_features(
             spikes, spec.n_exc, spec.n_inh, p.t_discard, p.tstop, threshold_hz=p.burst_threshold_hz
         )
-        row = {"mg_mM": p.mg_mM, "ca_mM": p.ca_mM, "nmda_scale": p.nmda_scale}
+        row = {"mg_mM": p.mg_mM, "ca_mM": p.ca_mM, "nmda_scale": p.nmda_scale, "drug": p.drug}
+        row["drug_um"] = p.drug_um if p.drug != "none" else 0.0
         row.update(feats)
         row.update({"n_synapses": n_syn, "ranks": info.nhost, "sim_s": sim_s})
         return ConditionResult(

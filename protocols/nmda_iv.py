@@ -34,7 +34,8 @@ from mgneuron.bath import apply_bath
 from mgneuron.cli import protocol_main
 from mgneuron.engine import RunSettings, Simulation
 from mgneuron.environment import Environment
-from mgneuron.measures import baseline
+from mgneuron.fit import block_mechanism_params
+from mgneuron.measures.baseline import drift_mV
 from mgneuron.mgblock import ic50_formula
 from mgneuron.preparations.clamp import clamped_compartments
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
@@ -53,13 +54,21 @@ class NmdaIV(Protocol):
             "block_model",
             (0, 1, 2),
             "",
-            "Mg-block model: 0 Jahr-Stevens, 1 Woodhull, 2 kinetic",
+            "Mg-block model: 0 Jahr-Stevens, 1 Woodhull, 2 kinetic, 3 Vargas-Caballero-Robinson",
             int,
             grid=True,
             aliases=("model",),
-            choices=(0, 1, 2),
+            choices=(0, 1, 2, 3),
         ),  # fmt: skip
         ca_param(),
+        Param(
+            "block_params",
+            "",
+            "",
+            "JSON of `mgneuron fit-block`: the fitted block of block_model is set on every "
+            "NMDA synapse (empty: the model's published defaults)",
+            str,
+        ),
         Param("v_min", -100.0, "mV", "lowest holding potential", float),
         Param("v_max", 40.0, "mV", "highest holding potential", float),
         Param("v_step", 10.0, "mV", "holding potential step", float, minimum=1e-3),
@@ -76,6 +85,8 @@ class NmdaIV(Protocol):
         from mgneuron.errors import ProtocolError
 
         super().check_condition(p)
+        if p.block_params:  # a fit of this block_model, readable
+            block_mechanism_params(p.block_params, p.block_model)
         if p.v_max < p.v_min:
             raise ProtocolError(f"nmda_iv: v_max ({p.v_max} mV) must be >= v_min ({p.v_min} mV)")
         if p.t_event >= p.tstop:
@@ -92,7 +103,10 @@ class NmdaIV(Protocol):
 
         # 1. One clamped compartment with one NMDA synapse per holding potential.
         cells = clamped_compartments(voltages)
-        syns = cells.place("NMDAMg", gmax=p.gmax_uS, block_model=p.block_model)
+        #    A fitted block (--block-params) goes on each synapse: RANGE parameters, so
+        #    nothing outlives this condition.
+        fitted = block_mechanism_params(p.block_params, p.block_model) if p.block_params else {}
+        syns = cells.place("NMDAMg", gmax=p.gmax_uS, block_model=p.block_model, **fitted)
 
         # 2. One presynaptic event at t_event into every synapse.
         stim = h.NetStim()
@@ -113,9 +127,11 @@ class NmdaIV(Protocol):
 
         # 5. Peak current; B, V and g at the time of the peak conductance.
         rows = []
-        for vh, iv, bv, vv, gv in zip(voltages, i_vecs, b_vecs, v_vecs, g_vecs, strict=True):
+        drifts = drift_mV(np.array(v_vecs), settings.dt, p.t_event)
+        for vh, iv, bv, vv, gv, drift in zip(
+            voltages, i_vecs, b_vecs, v_vecs, g_vecs, drifts, strict=True
+        ):
             i, b, v, g = (np.asarray(x) for x in (iv, bv, vv, gv))
-            drift = baseline(np.arange(v.size) * settings.dt, v, p.t_event).drift_mV
             k_g = int(np.argmax(g))
             k_i = int(np.argmax(np.abs(i)))
             rows.append(
@@ -127,7 +143,7 @@ class NmdaIV(Protocol):
                     "i_peak_nA": float(i[k_i]),
                     "g_peak_uS": float(g[k_g]),
                     "B": float(b[k_g]),
-                    "baseline_drift_mV": drift,
+                    "baseline_drift_mV": float(drift),
                 }
             )
         labels = [f"clamp at {vh:g} mV" for vh in voltages]

@@ -17,6 +17,7 @@ from mgneuron.bath import apply_bath
 from mgneuron.engine import RunSettings, Simulation, run
 from mgneuron.environment import Environment
 from mgneuron.errors import MgNeuronError
+from mgneuron.nmda import PCA_DEFAULT, ghk_ca
 from mgneuron.preparations.clamp import clamped_compartments
 from mgneuron.release import ReleaseSpec
 from mgneuron.synapses import (
@@ -209,7 +210,11 @@ def test_glusyn_nmda_block_is_mgblock(h, mg):
     assert max(gn) == pytest.approx(0.6 * 0.001 * glu.pp.release_prob, rel=5e-3)
     pp = glu.pp
     assert pp.g == pytest.approx(pp.g_ampa + pp.B * pp.g_nmda, rel=1e-12)
-    assert pp.i == pytest.approx(pp.g * (secs[0](0.5).v - pp.e), rel=1e-9)
+    # i = g (v - e) + ica, the Ca2+ part from the GHK closed form (mgneuron.nmda)
+    v = secs[0](0.5).v
+    assert pp.i == pytest.approx(pp.g * (v - pp.e) + pp.ica, rel=1e-9)
+    ica_ref = PCA_DEFAULT * pp.B * pp.g_nmda * float(ghk_ca(v, 5e-5, 2.0, 34.0))
+    assert pp.ica == pytest.approx(ica_ref, rel=1e-6)
     del cells, driver
 
 
@@ -335,3 +340,13 @@ def test_inhibition_modulation_off_is_neutral_at_1mM(inhibition_file, tmp_path):
     # alignment in memory (SIMD pairwise sums), which differs between processes.
     for col in ("rate_hz", "ei_ratio", "ipsp_mV", "g_exc_nS", "g_inh_nS", "v_rest_mV"):
         assert off[col] == pytest.approx(on[col], rel=1e-12, abs=0), col
+
+
+def test_glutamatergic_with_a_drug():
+    """A named drug becomes GluSynMg parameters; a bad name is a clear error."""
+    spec = glutamatergic(0.001, drug="memantine", drug_um=5.0)
+    p = dict(spec.params)
+    assert p["drug_um"] == 5.0 and p["drug_trap"] == pytest.approx(5 / 6)
+    assert "drug_um" not in dict(glutamatergic(0.001).params)
+    with pytest.raises(MgNeuronError, match="unknown NMDA drug"):
+        glutamatergic(0.001, drug="caffeine")

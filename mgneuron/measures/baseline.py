@@ -20,6 +20,7 @@ import numpy as np
 from mgneuron.measures.spikes import crossing_times
 
 __all__ = [
+    "drift_mV",
     "BASELINE_WINDOW_MS",
     "BASELINE_TOL_MV",
     "Baseline",
@@ -85,6 +86,38 @@ class Baseline:
             f"{self.window_ms:g} ms before the stimulus (from {self.rest_mV - self.drift_mV:.2f} "
             f"to {self.rest_mV:.2f} mV): the response is measured on a drifting baseline"
         )
+
+
+def drift_mV(
+    v_mV: np.ndarray, dt_ms: float, stim_ms: float, window_ms: float = BASELINE_WINDOW_MS
+) -> np.ndarray:
+    """Drift of traces sampled every ``dt_ms`` from 0 over the window before ``stim_ms``.
+
+    The ``drift_mV`` of :func:`baseline` (the same window: from the last sample before
+    ``stim_ms`` back ``window_ms``), for many traces at once and without spike detection:
+    for clamped compartments, which cannot fire.
+
+    Parameters
+    ----------
+    v_mV : array (n,) or (k, n)
+        Potentials (mV), one trace per row.
+    dt_ms : float
+        Sampling interval (ms).
+    stim_ms : float
+        Time of the first stimulus (ms).
+    window_ms : float
+        Length of the window (ms), cut at ``t = 0``.
+
+    Returns
+    -------
+    float or array (k,)
+        ``v(end) - v(start)`` (mV) per trace.
+    """
+    v = np.asarray(v_mV, dtype=float)
+    n = v.shape[-1]
+    end = min(max(int(math.ceil(stim_ms / dt_ms - 1e-9)) - 1, 0), n - 1)
+    start = max(int(math.ceil((end * dt_ms - window_ms) / dt_ms - 1e-9)), 0)
+    return v[..., end] - v[..., start]
 
 
 def baseline(

@@ -203,6 +203,32 @@ class NetworkSpec:
         )
         return replace(self, pathways=pathways, background=background)
 
+    def with_drug(self, drug: str = "none", drug_um: float = 0.0) -> NetworkSpec:
+        """Return a copy with an NMDA channel drug at every glutamatergic synapse.
+
+        Parameters
+        ----------
+        drug : str
+            ``"none"``, ``"memantine"``, ``"ketamine"``, ``"mk801"`` or ``"apv"``
+            (rates and sources in :mod:`mgneuron.nmda`).
+        drug_um : float
+            Concentration (uM) in the bath of every cell.
+        """
+        from mgneuron.nmda import drug_params
+
+        values = drug_params(drug, drug_um)  # checks the name and the concentration
+        if drug == "none":
+            return self
+
+        def dosed(spec: SynapseSpec) -> SynapseSpec:
+            return spec.with_(params=values) if spec.kind == "glutamate" else spec
+
+        pathways = tuple(replace(pw, synapse=dosed(pw.synapse)) for pw in self.pathways)
+        background = tuple(
+            (pop, replace(bg, synapse=dosed(bg.synapse))) for pop, bg in self.background
+        )
+        return replace(self, pathways=pathways, background=background)
+
     def as_dict(self) -> dict:
         """Plain-dict view (for the HDF5 parameters)."""
         return asdict(self)

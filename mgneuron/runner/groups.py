@@ -27,9 +27,11 @@ from mgneuron.biophysics import get_biophysics
 from mgneuron.cell import DEFAULT_BIOPHYSICS, CellSpec, cell_spec
 from mgneuron.errors import MgNeuronError, ProtocolError
 from mgneuron.morphology import MorphologySpec, default_morphology_path, validate_morphology
+from mgneuron.nmda import DRUG_NAMES
 from mgneuron.runner.params import Param
 
 __all__ = [
+    "drug_group",
     "cell_params",
     "cell_spec_from_params",
     "myelinated_axon_param",
@@ -123,6 +125,22 @@ def rest_params(baseline: bool = True) -> tuple:
         float, flag="--baseline-tol", minimum=0.0,
     )  # fmt: skip
     return (steady, tol)
+
+
+def drug_group(default_um: float = 10.0) -> tuple[Param, Param]:
+    """Declare an NMDA channel drug beside Mg2+ (a shared group).
+
+    ``--drug`` (none, memantine, ketamine, mk801: open-channel blockers; apv: the
+    competitive antagonist D-APV; rates and sources in :mod:`mgneuron.nmda`) and
+    ``--drug-um`` (uM, unused with none). The synapses take them as
+    ``glutamatergic(..., drug=p.drug, drug_um=p.drug_um)``.
+    """
+    return (
+        Param("drug", "none", "", "NMDA antagonist beside Mg2+ (" + ", ".join(DRUG_NAMES) + ")",
+              str, choices=DRUG_NAMES),
+        Param("drug_um", float(default_um), "uM", "concentration of the drug (unused with none)",
+              float, minimum=0.0),
+    )  # fmt: skip
 
 
 # -- checks before the first condition ----------------------------------------------------

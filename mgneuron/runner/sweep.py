@@ -13,7 +13,7 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from mgneuron.runner.backends import (
 )
 from mgneuron.runner.output import claim_output
 from mgneuron.runner.params import Params
-from mgneuron.runner.protocol import Protocol, get_protocol
+from mgneuron.runner.protocol import Protocol, get_protocol, max_conditions
 
 __all__ = ["run"]
 
@@ -60,7 +60,10 @@ def _check_conditions(
             if len(conds) > 1:
                 named = ", ".join(f"{k}={v}" for k, v in cond.items())
                 where = f" condition {cid} of {len(conds)} ({named}):"
-            raise ProtocolError(f"{cls.name}:{where} {exc}; nothing was simulated") from None
+            msg = str(exc)
+            if msg.startswith(f"{cls.name}: "):  # the protocol named itself already
+                msg = msg[len(cls.name) + 2 :]
+            raise ProtocolError(f"{cls.name}:{where} {msg}; nothing was simulated") from None
 
 
 def run(
@@ -75,6 +78,8 @@ def run(
     overwrite: bool = False,
     quiet: bool = True,
     command: str | None = None,
+    conditions: Sequence[Mapping[str, Any]] | None = None,
+    derive: Callable | None = None,
     **overrides: Any,
 ) -> Path | None:
     """Run a protocol over its conditions and write one HDF5 file: the one sweep entry point.
@@ -105,6 +110,15 @@ def run(
         No progress bars.
     command : str, optional
         Command line stored in the file.
+    conditions : list of dict, optional
+        An explicit design instead of a grid: one dict per condition, each naming the
+        same parameters (e.g. the points of a sensitivity sample). Exclusive with
+        ``sweep``; every other parameter must then have one value.
+    derive : callable, optional
+        ``derive(features, values) -> {name: DataFrame}``: further tables written under
+        ``/tables`` after the protocol's own summary, from the features of the finished
+        conditions (the same frame the summary gets, ``condition_id`` included), before
+        the file is marked complete (so a resumed run derives them too).
     **overrides
         Scalar parameter values (or lists, swept).
 
@@ -136,14 +150,17 @@ def run(
     if coreneuron:
         use_coreneuron(True)
     if mpi:
-        return _run_mpi(cls, out, sweep, (resume, overwrite), quiet, command, overrides)
+        return _run_mpi(
+            cls, out, (sweep, conditions, derive), (resume, overwrite), quiet, command, overrides
+        )
     if launched_by_mpiexec():
         raise ProtocolError(
             "this process is one of several MPI ranks but --mpi was not given: every rank "
             "would run the whole sweep and write the same file; add --mpi"
         )
     backend = None if workers == 1 else _workers_backend(workers)
-    return _sweep(cls, out, backend, sweep, (resume, overwrite), quiet, command, overrides)
+    design = (sweep, conditions, derive)
+    return _sweep(cls, out, backend, design, (resume, overwrite), quiet, command, overrides)
 
 
 def _workers_backend(workers: int) -> Callable:
@@ -171,7 +188,7 @@ def _run_mpi(cls, out, sweep, resume, quiet, command, overrides) -> Path | None:
             "low_mg_network, do run with --mpi --coreneuron.)"
         )
     require()  # every rank loads the same mechanisms
-    args = (sweep, resume, quiet, command, overrides)
+    args = (sweep, resume, quiet, command, overrides)  # sweep: (grid, conditions, derive)
     if distributed:
         if int(pc.id()) != 0:
             lockstep_follower(pc, cls)
@@ -191,6 +208,63 @@ def _run_mpi(cls, out, sweep, resume, quiet, command, overrides) -> Path | None:
         pc.done()
 
 
+def _explicit_conditions(
+    cls: type[Protocol], overrides: Mapping[str, Any], conditions: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
+    """Resolve an explicit list of conditions into (values, swept names, conditions).
+
+    Raises
+    ------
+    ProtocolError
+        The list is empty or longer than :func:`~mgneuron.runner.protocol.max_conditions`,
+        a condition names other parameters than the first, a value does not convert, or
+        a parameter outside the list still has several values (a default grid).
+    """
+    conditions = list(conditions)
+    if not conditions:
+        raise ProtocolError(f"{cls.name}: the list of conditions is empty")
+    if len(conditions) > max_conditions():
+        raise ProtocolError(
+            f"{cls.name}: {len(conditions)} conditions, more than the limit of "
+            f"{max_conditions()}; raise it with MGNEURON_MAX_CONDITIONS={len(conditions)}"
+        )
+    params = {key: cls.param(key) for key in conditions[0]}
+    names = [p.name for p in params.values()]
+    if len(set(names)) != len(names):
+        raise ProtocolError(f"{cls.name}: condition 0 names a parameter twice: {list(params)}")
+    clash = sorted(set(names) & {cls.param(k).name for k in overrides})
+    if clash:
+        raise ProtocolError(
+            f"{cls.name}: {', '.join(clash)} given both as a value and in the conditions"
+        )
+    values, grid = cls.resolve(overrides, None)
+    for g in grid:  # a grid parameter given one value is a scalar here
+        if g not in names and len(values[g]) == 1:
+            values[g] = values[g][0]
+    still = [g for g in grid if g not in names and isinstance(values[g], list)]
+    if still:
+        shown = ", ".join(f"{g}={','.join(map(str, values[g]))}" for g in still)
+        raise ProtocolError(
+            f"{cls.name}: with an explicit list of conditions every other parameter needs "
+            f"one value, but {shown} is a list (a default grid); give it one value, e.g. "
+            f"{still[0]}={values[still[0]][0]}"
+        )
+    conds = []
+    for cid, cond in enumerate(conditions):
+        if set(cond) != set(params):
+            raise ProtocolError(
+                f"{cls.name}: condition {cid} names {sorted(cond)}, condition 0 names "
+                f"{sorted(params)}; every condition must name the same parameters"
+            )
+        conds.append({p.name: p.convert(cond[k], cls.name) for k, p in params.items()})
+    swept = [p.name for p in cls.all_params() if p.name in names]
+    conds = [{n: c[n] for n in swept} for c in conds]
+    for n in swept:
+        values[n] = [c[n] for c in conds]
+    cls.validate(values)
+    return values, swept, conds
+
+
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(dict(values), default=str))
 
@@ -199,7 +273,7 @@ def _sweep(
     cls: type[Protocol],
     out: str | Path | None,
     backend: Callable | None,
-    sweep: Mapping[str, Any] | None,
+    design: tuple[Mapping[str, Any] | None, Sequence[Mapping[str, Any]] | None, Callable | None],
     resume: tuple[bool, bool],
     quiet: bool,
     command: str | None,
@@ -209,17 +283,26 @@ def _sweep(
 
     ``backend(cls, {condition_id: params})`` yields
     :func:`~mgneuron.runner.condition.execute_condition` results (default: in this
-    process, with the simulated-time progress bar). ``resume`` is (resume, overwrite).
+    process, with the simulated-time progress bar). ``resume`` is (resume, overwrite);
+    ``design`` is (sweep grid, explicit conditions, derive); see :func:`run`.
     Every condition is checked, then the output claimed, before the first simulation.
     """
     resume, overwrite = resume
-    values, swept = cls.resolve(overrides, sweep)  # refuses a sweep too large to expand
-    conds = cls.conditions(values, swept)
+    sweep, explicit, derive = design
+    if explicit is None:
+        values, swept = cls.resolve(overrides, sweep)  # refuses a sweep too large to expand
+        conds = cls.conditions(values, swept)
+    elif sweep:
+        raise ProtocolError(f"{cls.name}: give a sweep grid or a list of conditions, not both")
+    else:
+        values, swept, conds = _explicit_conditions(cls, overrides, explicit)
     scalar = {k: v for k, v in values.items() if k not in swept}
     _check_conditions(cls, scalar, conds)
     out = Path(out) if out is not None else Path("results") / f"{cls.name}.h5"
     lib = require()
     stored = {"protocol": cls.name, "values": values, "swept": swept}
+    if explicit is not None:
+        stored["design"] = "explicit conditions"
     lock = claim_output(out, cls.name, resume, overwrite)
     try:
         writer = ResultsWriter(
@@ -264,7 +347,8 @@ def _sweep(
             bar.close()
         all_failed = bool(conds) and writer.n_failed >= len(conds)
         # Summaries of nothing would fail in the protocol's own code: none then.
-        if cls.summarize is not Protocol.summarize and not all_failed:
+        summarize = cls.summarize is not Protocol.summarize
+        if (summarize or derive is not None) and not all_failed:
             import pandas as pd
 
             feats = writer.columns("features")
@@ -279,7 +363,10 @@ def _sweep(
                 row = order[np.searchsorted(ids, feats["condition_id"], sorter=order)]
                 feats.update({k: v[row] for k, v in conds_cols.items() if k not in feats})
             feats = pd.DataFrame(feats, columns=list(feats))
-            for name, table in cls().summarize(feats, values).items():
+            tables = dict(cls().summarize(feats, values)) if summarize else {}
+            if derive is not None:
+                tables.update(derive(feats, values))
+            for name, table in tables.items():
                 writer.write_table(name, table)
         writer.set_attr("n_conditions", len(conds))
         writer.set_attr("n_failed", writer.n_failed)

@@ -65,3 +65,17 @@ def test_early_stimulus_shortens_the_window():
 def test_bad_input():
     with pytest.raises(ValueError, match="1-D"):
         baseline(np.arange(3.0), np.arange(4.0), 1.0)
+
+
+@pytest.mark.parametrize("stim_ms", [0.0, 0.013, 3.0, 10.0, 10.0125, 37.5, 500.0])
+def test_drift_of_many_traces_equals_baseline_drift(stim_ms):
+    """drift_mV (vectorised, no spike detection) takes the window of baseline(): equal
+    drift on random traces, for stimulus times on, between and beyond the samples."""
+    from mgneuron.measures.baseline import drift_mV
+
+    rng = np.random.default_rng(3)
+    dt = 0.025
+    v = rng.normal(-70.0, 1.0, size=(4, 1601))  # 40 ms
+    t = np.arange(v.shape[1]) * dt
+    expected = [baseline(t, row, stim_ms).drift_mV for row in v]
+    assert drift_mV(v, dt, stim_ms) == pytest.approx(expected, abs=0)

@@ -69,3 +69,33 @@ def test_connections_fixed_indegree_no_autapses_and_seeded():
         np.testing.assert_array_equal(a.pre_gid, b.pre_gid)
         np.testing.assert_array_equal(a.x, b.x)
         assert not np.array_equal(a.pre_gid, c.pre_gid)
+
+
+def test_a_drug_reaches_every_glutamatergic_synapse_and_no_other():
+    """with_drug adds the drug's mechanism parameters (mgneuron.nmda.drug_params) to every
+    glutamatergic pathway and background synapse and changes nothing else (the NMDA
+    scaling stays); GABA-A synapses are untouched; "none" is the identity; bad input
+    raises."""
+    from mgneuron.nmda import drug_params
+
+    spec = default_network().scaled(nmda=0.5)
+    assert spec.with_drug("none", 10.0) == spec
+    dosed = spec.with_drug("memantine", 5.0)
+    want = drug_params("memantine", 5.0)
+    assert want  # control: the drug has parameters to check
+
+    def synapses(net):
+        return [pw.synapse for pw in net.pathways] + [bg.synapse for _, bg in net.background]
+
+    kinds = [s.kind for s in synapses(spec)]
+    assert "glutamate" in kinds and "gaba_a" in kinds
+    for before, after in zip(synapses(spec), synapses(dosed), strict=True):
+        if before.kind == "glutamate":
+            assert dict(after.params) == {**dict(before.params), **want}
+            assert after.gmax_uS == before.gmax_uS
+        else:
+            assert after == before
+    with pytest.raises(MgNeuronError):
+        spec.with_drug("caffeine", 1.0)
+    with pytest.raises(MgNeuronError):
+        spec.with_drug("memantine", -1.0)

@@ -12,6 +12,7 @@ import pytest
 from mgneuron.errors import ProtocolError
 from mgneuron.measures import BaselineWarning
 from mgneuron.morphology import MorphologyWarning, list_shipped_morphologies
+from mgneuron.nmda import fractional_ca_current
 from mgneuron.results import read_attrs, read_features
 from mgneuron.runner import Params, get_protocol, run
 from tests.conftest import DATA, ROOT
@@ -60,13 +61,19 @@ def test_epsp_mg_runs_on_each_reconstruction(morph, tmp_path):
 
 def test_mg_dependence_on_default_cell(tmp_path, h):
     """Over the presets, NMDA charge and Ca2+ entry fall monotonically as [Mg]o rises;
-    the Ca2+ charge is frac_ca (0.1) of the NMDA charge."""
+    the Ca2+ charge is the GHK fraction of the NMDA charge: between the fractional Ca2+
+    current at the most depolarised potential the synapses reach and at rest (the
+    closed form, mgneuron.nmda), i.e. 9-11 % here."""
     out = run("epsp_mg", tmp_path / "e.h5", tstop=150.0, quiet=True)
     df = read_features(out).sort_values("mg_mM")
     assert list(df["mg_mM"]) == [0.0, 0.2, 0.5, 1.0, 2.5]
     for col in ("epsp_peak_mV", "nmda_charge_pC", "ca_entry_pC"):
         assert (np.diff(df[col]) < 0).all(), col
-    np.testing.assert_allclose(df["ca_entry_pC"], 0.1 * df["nmda_charge_pC"], rtol=1e-9)
+    frac = df["ca_entry_pC"] / df["nmda_charge_pC"]
+    lo = float(fractional_ca_current(-70.0))
+    hi = float(fractional_ca_current(float((df["rest_mV"] + df["dend_peak_mV"]).max())))
+    assert ((frac > lo) & (frac < hi)).all(), (lo, list(frac), hi)
+    assert (frac > 0.09).all() and (frac < 0.11).all()
     amol = df["ca_entry_pC"] * 1e-12 / (2 * 96485.33212) * 1e18
     np.testing.assert_allclose(df["ca_entry_amol"], amol, rtol=1e-9)
 
@@ -165,3 +172,24 @@ def test_trace_labels_name_places_in_the_cell_and_conditions_share_one_mapping(t
     assert cells[0].label(cells[0].soma.sec) == "soma[0]"
     for c in cells:
         c.delete()
+
+
+@pytest.mark.parametrize("drug_um", (1.0, 10.0))
+def test_memantine_inhibits_less_at_1_mM_mg_than_at_0(tmp_path, h, drug_um):
+    """Memantine (1 and 10 uM) reduces the NMDA Ca2+ entry relatively less at 1 mM Mg
+    than at 0 mM (Mg2+ and memantine compete for the channel; Kotermanski & Johnson 2009).
+    Control: the competitive antagonist D-APV, which does not compete with Mg2+, reduces
+    it at 1 mM Mg at least as much as at 0 mM (more: less depolarisation, less unblock)."""
+    out = run(
+        "epsp_mg", tmp_path / "d.h5", mg=[0.0, 1.0], drug=["none", "memantine", "apv"],
+        drug_um=drug_um, tstop=150.0, quiet=True,
+    )  # fmt: skip
+    df = read_features(out).set_index(["drug", "mg_mM"])["ca_entry_pC"]
+    red = {
+        (d, mg): 1.0 - df.loc[(d, mg)] / df.loc[("none", mg)]
+        for d in ("memantine", "apv")
+        for mg in (0.0, 1.0)
+    }
+    assert red[("memantine", 0.0)] > 0.05
+    assert 0.0 < red[("memantine", 1.0)] < 0.5 * red[("memantine", 0.0)]
+    assert red[("apv", 1.0)] >= red[("apv", 0.0)] > 0.2
