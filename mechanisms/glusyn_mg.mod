@@ -11,7 +11,7 @@ fraction of the maximal conductance activated, released (0-1; see release.inc), 
     i_nmda = gopen * (v - e) + ica,   ica = pca * gopen * ghk_ca(v, cai, cao)
 with peak-normalised dual exponentials (dualexp.inc), B the NMDA unblocked fraction from
 mgblock.inc (the same code and parameters as NMDAMg: block_model 0 Jahr-Stevens,
-1 Woodhull, 2 kinetic, 3 Vargas-Caballero-Robinson), dblk and apv_free() the drugs of
+1 Woodhull, 2 kinetic, 3 Vargas-Caballero-Robinson, 4 permeant), dblk and apv_free() the drugs of
 nmdadrug.inc, and the Ca2+ part of the NMDA current from the GHK flux equation
 (ghkca.inc; about 10 % of it at -60 mV in 2 mM [Ca]o). nmda_ratio is the NMDA/AMPA
 peak-conductance ratio.

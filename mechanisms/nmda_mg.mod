@@ -8,7 +8,7 @@ events; the event weight (dimensionless, default 1) scales gmax (uS).
     i_nonca = gopen * (v - e)                                     monovalent, reverses at e
     ica = pca * gopen * ghk_ca(v, cai, cao)                       Ca2+, GHK (ghkca.inc)
     i = i_nonca + ica
-B is the unblocked fraction from mgblock.inc (block_model 0/1/2/3), dblk the fraction
+B is the unblocked fraction from mgblock.inc (block_model 0/1/2/3/4), dblk the fraction
 blocked by a drug and apv_free() the fraction free of D-APV (nmdadrug.inc; no drug by
 default). ica (nA, negative inward) is a RANGE variable (syn._ref_ica for pointers) and is
 written to the ion: inward at every potential below E_Ca, about 10 % of the current at

@@ -480,7 +480,7 @@ def _main(argv: list[str]) -> int:
     )
     p.add_argument("data", help="CSV with v_mV, mg_mM and B or i_nA; optional sem")
     p.add_argument("--out", required=True, help="output JSON (what --block-params reads)")
-    p.add_argument("--models", default="0,1,2,3", help="block models to fit [0,1,2,3]")
+    p.add_argument("--models", default="0,1,2,3,4", help="block models to fit [0,1,2,3,4]")
     p.add_argument("--celsius", type=float, default=35.0, help="temperature (degC) [35]")
     p.add_argument("--plot", default=None, metavar="FIG.png", help="also draw the fits")
     p.add_argument("--e-rev", type=float, default=None, help="reversal (mV) of i_nA data")

@@ -14,8 +14,10 @@ from mgneuron.errors import MgNeuronError
 __all__ = [
     "BLOCK_MODELS",
     "BLOCK_MODEL_CHOICES",
+    "PERMEANT",
     "VCR",
     "ic50_formula",
+    "permeant_kd",
     "vcr_rates",
     "vcr_time_constants",
 ]
@@ -26,6 +28,7 @@ BLOCK_MODELS: dict[int, str] = {
     1: "Woodhull",
     2: "kinetic",
     3: "Vargas-Caballero-Robinson",
+    4: "permeant",
 }
 #: The values of ``block_model`` a protocol accepts.
 BLOCK_MODEL_CHOICES: tuple[int, ...] = tuple(BLOCK_MODELS)
@@ -45,13 +48,31 @@ VCR: dict[str, float] = {
 }
 
 
+#: Default parameters of block model 4 (``pm_*``): the Jahr-Stevens K0 (mM) and slope
+#: (/mV), and the permeation term off (``kp`` = 0 mM; its slope in /mV only matters once
+#: a fit sets ``kp``).
+PERMEANT: dict[str, float] = {"k0": 3.57, "slope": 0.062, "kp": 0.0, "slope_p": 0.05}
+
+
+def permeant_kd(v_mV, k0: float, slope: float, kp: float, slope_p: float):
+    """Apparent Kd (mM) of a permeant blocker (block model 4; Woodhull 1973).
+
+    K(V) = k0 exp(slope V) + kp exp(-slope_p V): the exit of Mg2+ back to the outside
+    (first term) and its permeation into the cell (second term, which relieves the block
+    at strongly negative potentials; Mayer & Westbrook 1987; Antonov & Johnson 1999).
+    """
+    v = np.asarray(v_mV, dtype=float)
+    return k0 * np.exp(slope * v) + kp * np.exp(-slope_p * v)
+
+
 def ic50_formula(model: int, v_mV: float, celsius: float = 34.0) -> float:
     """Closed-form steady-state IC50 (mM) of each block model at the default parameters.
 
     Jahr & Stevens 1990: 3.57 exp(0.062 V); Woodhull with Spruston et al. 1995:
     4.1 exp(2 * 0.8 * F V / RT); kinetic (Kampa et al. 2004): 256 exp(0.08 (V - 40));
     Vargas-Caballero & Robinson (model 3): 0.0724 exp((V + 60) (1/17 + 1/47)), the
-    voltage dependence of Ascher & Nowak 1988, independent of temperature.
+    voltage dependence of Ascher & Nowak 1988, independent of temperature; permeant
+    (model 4): :func:`permeant_kd` at :data:`PERMEANT` (equal to model 0 by default).
     """
     if model not in BLOCK_MODELS:
         raise MgNeuronError(
@@ -64,6 +85,8 @@ def ic50_formula(model: int, v_mV: float, celsius: float = 34.0) -> float:
         return 4.1 * np.exp(2 * 0.8 * v_mV / rt_f)
     if model == 2:
         return 256.0 * np.exp(0.08 * (v_mV - 40.0))
+    if model == 4:
+        return float(permeant_kd(v_mV, **PERMEANT))
     p = VCR
     return p["kd60"] * np.exp((v_mV + 60.0) * (1.0 / p["von"] + 1.0 / p["voff"]))
 

@@ -8,6 +8,10 @@ self-contained ``report.html`` (figures embedded as PNG, no network access neede
   measure that stands for it, its value per scenario (read back from the HDF5 files), the
   direction the seed predicts in deficiency and the direction the model gives; symptoms the
   model does not cover are said to be not covered, with no invented proxy;
+* per symptom row whose measure is monotone in [Mg]o over at least five concentrations,
+  a Hill fit of the measure against [Mg]o (IC50/EC50 with a bootstrap 95 % interval,
+  :func:`mgneuron.fit.dose_response`), stored in the protocol's results file as
+  ``/tables/dose_response_<feature>`` and drawn;
 * one figure per protocol;
 * provenance: versions, parameters, seeds, run time per protocol.
 """
@@ -31,8 +35,11 @@ import numpy as np
 import pandas as pd
 
 from mgneuron.environment import PRESETS
-from mgneuron.errors import MgNeuronError, ProtocolError
+from mgneuron.errors import FitDataError, MgNeuronError, ProtocolError
+from mgneuron.fit import dose_response
+from mgneuron.plots.fit import plot_dose_response
 from mgneuron.results import read_attrs, read_features, read_parameters
+from mgneuron.results.tables import add_table
 from mgneuron.runner import get_protocol, list_protocols, run
 
 __all__ = [
@@ -43,10 +50,13 @@ __all__ = [
     "DEFAULT_SCENARIOS",
     "build_report",
     "measure_values",
+    "measure_dose_response",
     "main",
 ]
 
 DEFAULT_SCENARIOS = ("normal", "hypomagnesemia", "severe_hypomagnesemia", "therapeutic")
+#: Distinct [Mg]o values a symptom measure needs for a Hill fit (4 parameters + 1)
+DOSE_RESPONSE_MIN_MG = 5
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,8 @@ class Measure:
 
 STEPS: tuple[ReportStep, ...] = (
     ReportStep("nmda_iv", quick={"block_model": [0], "v_step": 20.0}, full={}),
-    ReportStep("epsp_mg", quick={"tstop": 200.0}, full={}),
+    # four more [Mg]o values (under a second each) give the excitotoxicity row a Hill fit
+    ReportStep("epsp_mg", quick={"tstop": 200.0}, full={}, extra_mg=(0.0, 0.1, 2.0, 4.0)),
     ReportStep("release_mg", quick={"ca_mM": [1.0, 2.0, 4.0]}, full={}),
     ReportStep("inhibition_mg", quick={"tstop": 1000.0}, full={}),
     ReportStep("excitability_mg", quick={"quick": True}, full={}),
@@ -260,23 +271,90 @@ def run_steps(
     return done
 
 
-def measure_values(measure: Measure, path: Path, scenarios: dict[str, float]) -> dict[str, float]:
-    """Mean of the measure's feature over the rows of each scenario's [Mg]o (NaN if none).
-
-    Rows at [Ca]o other than 2 mM are left out when the features have a ``ca_mM`` column.
-    """
+def _measure_rows(measure: Measure, path: Path) -> pd.DataFrame:
+    """Return the feature rows of a measure: its filters, [Ca]o 2 mM where there is one."""
     df = read_features(path)
     for key, value in measure.where.items():
         if key in df:
             df = df[df[key] == value]
     if "ca_mM" in df:
         df = df[np.isclose(df["ca_mM"], 2.0)]
+    return df
+
+
+def measure_values(measure: Measure, path: Path, scenarios: dict[str, float]) -> dict[str, float]:
+    """Mean of the measure's feature over the rows of each scenario's [Mg]o (NaN if none).
+
+    Rows at [Ca]o other than 2 mM are left out when the features have a ``ca_mM`` column.
+    """
+    df = _measure_rows(measure, path)
     out = {}
     for name, mg in scenarios.items():
         rows = df[np.isclose(df["mg_mM"], mg)] if "mg_mM" in df else df.iloc[0:0]
         vals = pd.to_numeric(rows[measure.feature], errors="coerce") if len(rows) else []
         out[name] = float(np.nanmean(vals)) if len(vals) else float("nan")
     return out
+
+
+def measure_dose_response(
+    measure: Measure, path: Path, out_dir: Path | None = None, n_boot: int = 300
+) -> tuple[str, Path | None]:
+    """Hill fit of a symptom measure against [Mg]o over every [Mg]o of its results file.
+
+    Fitted (:func:`mgneuron.fit.dose_response`, bootstrap 95 % intervals) only where the
+    mean of the measure per [Mg]o is strictly monotone over at least
+    :data:`DOSE_RESPONSE_MIN_MG` concentrations; the table is added to ``path`` as
+    ``/tables/dose_response_<feature>`` and, with ``out_dir``, drawn there.
+
+    Returns
+    -------
+    text : str
+        ``"IC50 0.52 mM [0.47, 0.58], Hill slope 1.3"``, or why there is no fit.
+    figure : pathlib.Path or None
+    """
+    df = _measure_rows(measure, path)
+    if "mg_mM" not in df or measure.feature not in df:
+        return "no [Mg]o column", None
+    pts = pd.DataFrame(
+        {
+            "mg_mM": pd.to_numeric(df["mg_mM"], errors="coerce"),
+            measure.feature: pd.to_numeric(df[measure.feature], errors="coerce"),
+        }
+    ).dropna()
+    means = pts.groupby("mg_mM")[measure.feature].mean()
+    if len(means) < DOSE_RESPONSE_MIN_MG:
+        return (
+            f"{len(means)} [Mg]o values; a Hill fit needs {DOSE_RESPONSE_MIN_MG} "
+            f"(run more and use `mgneuron dose-response`)",
+            None,
+        )
+    step = np.diff(means.to_numpy())
+    if not ((step > 0).all() or (step < 0).all()):
+        return "not monotone in [Mg]o: no Hill fit", None
+    try:
+        table = dose_response(pts, measure.feature, n_boot=n_boot)
+    except FitDataError as exc:
+        return f"no Hill fit ({exc})", None
+    add_table(path, f"dose_response_{measure.feature}", table)
+    r = table.iloc[0]
+    text = (
+        f"{r['kind']} {r['x50']:.3g} mM [95 % CI {r['x50_low']:.3g}, {r['x50_high']:.3g}], "
+        f"Hill slope {r['hill']:.2g}"
+    )
+    positive = means.index[means.index > 0]
+    if not positive.min() <= r["x50"] <= positive.max():
+        text += " (outside the [Mg]o range run: extrapolated)"
+    png = None
+    if out_dir is not None:
+        png = plot_dose_response(
+            pts,
+            table,
+            measure.feature,
+            "mg_mM",
+            None,
+            Path(out_dir) / f"{Path(path).stem}_dose_response_{measure.feature}.png",
+        )
+    return text, png
 
 
 def _direction(values: dict[str, float], scenarios: dict[str, float]) -> int | None:
@@ -299,8 +377,16 @@ def _direction(values: dict[str, float], scenarios: dict[str, float]) -> int | N
 _ARROW = {1: "up", -1: "down", 0: "no change", None: "n/a"}
 
 
-def summary_table(runs: dict[str, dict[str, Any]], scenarios: dict[str, float]) -> pd.DataFrame:
-    """Build the symptom table: one row per measure, values per scenario, directions."""
+def summary_table(
+    runs: dict[str, dict[str, Any]],
+    scenarios: dict[str, float],
+    out_dir: Path | None = None,
+) -> pd.DataFrame:
+    """Build the symptom table: one row per measure, values per scenario, directions.
+
+    Each row also gets its measure's dose-response (:func:`measure_dose_response`); its
+    figure, drawn in ``out_dir``, is appended to the protocol's figures in ``runs``.
+    """
     rows = []
     for m in MEASURES:
         row: dict[str, Any] = {
@@ -310,6 +396,7 @@ def summary_table(runs: dict[str, dict[str, Any]], scenarios: dict[str, float]) 
             "protocol": m.protocol or "",
             "feature": m.feature,
             "note": m.note,
+            "dose_response": "",
         }
         info = runs.get(m.protocol or "", {})
         if m.protocol is None:
@@ -325,6 +412,9 @@ def summary_table(runs: dict[str, dict[str, Any]], scenarios: dict[str, float]) 
             row["predicted"] = _ARROW[m.predicted]
             row["model"] = _ARROW[d]
             row["agrees"] = "yes" if d == m.predicted else ("n/a" if d is None else "no")
+            row["dose_response"], png = measure_dose_response(m, info["path"], out_dir)
+            if png is not None and "figures" in info:
+                info["figures"] = [*info["figures"], png]
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -379,7 +469,9 @@ def render_html(
             f"<td>{esc(r['measure'] or '—')}<br><small>{esc(r['protocol'])}"
             f"{' / ' + esc(r['feature']) if r['feature'] else ''}</small></td>{vals}"
             f"<td>{esc(r['predicted'])}</td><td>{esc(r['model'])}</td>"
-            f'<td class="{cls}">{esc(r["agrees"])}</td><td><small>{esc(r["note"])}</small></td></tr>'
+            f'<td class="{cls}">{esc(r["agrees"])}</td>'
+            f"<td><small>{esc(r['dose_response'] or '—')}</small></td>"
+            f"<td><small>{esc(r['note'])}</small></td></tr>"
         )
     figures, prov = [], []
     for name, info in runs.items():
@@ -411,7 +503,8 @@ def render_html(
 Every number in the table is read back from the HDF5 files beside this page.</p>
 <h2>Deficiency symptoms and the model measures that stand for them</h2>
 <table id="summary"><thead><tr><th>symptom (seed)</th><th>model measure</th>{head}
-<th>seed predicts (deficiency)</th><th>model gives</th><th>agrees</th><th>note</th></tr></thead>
+<th>seed predicts (deficiency)</th><th>model gives</th><th>agrees</th>
+<th>dose&ndash;response vs [Mg]o (Hill fit)</th><th>note</th></tr></thead>
 <tbody>{"".join(body)}</tbody></table>
 <h2>Figures, one per protocol</h2>
 {"".join(figures)}
@@ -453,7 +546,7 @@ def build_report(
         raise ProtocolError("the scenarios must include 'normal' (the reference)")
     start = time.perf_counter()
     runs = run_steps(out_dir, mg, quick, workers, steps, log, overwrite=overwrite)
-    table = summary_table(runs, mg)
+    table = summary_table(runs, mg, out_dir)
     table.to_csv(out_dir / "summary.csv", index=False)
     page = render_html(table, runs, mg, quick, time.perf_counter() - start)
     path = out_dir / "report.html"

@@ -103,7 +103,8 @@ class EpspMg(Protocol):
             "block_model",
             0,
             "",
-            "NMDA Mg-block model (0 JS, 1 Woodhull, 2 kinetic, 3 Vargas-Caballero-Robinson)",
+            "NMDA Mg-block model (0 JS, 1 Woodhull, 2 kinetic, 3 Vargas-Caballero-Robinson, "
+            "4 permeant)",
             int,
             choices=BLOCK_MODEL_CHOICES,
         ),

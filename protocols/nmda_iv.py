@@ -36,7 +36,7 @@ from mgneuron.engine import RunSettings, Simulation
 from mgneuron.environment import Environment
 from mgneuron.fit import block_mechanism_params
 from mgneuron.measures.baseline import drift_mV
-from mgneuron.mgblock import ic50_formula
+from mgneuron.mgblock import BLOCK_MODEL_CHOICES, ic50_formula
 from mgneuron.preparations.clamp import clamped_compartments
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
 from mgneuron.runner.params import celsius_param, record_every_param
@@ -54,11 +54,12 @@ class NmdaIV(Protocol):
             "block_model",
             (0, 1, 2),
             "",
-            "Mg-block model: 0 Jahr-Stevens, 1 Woodhull, 2 kinetic, 3 Vargas-Caballero-Robinson",
+            "Mg-block model: 0 Jahr-Stevens, 1 Woodhull, 2 kinetic, 3 Vargas-Caballero-Robinson, "
+            "4 permeant",
             int,
             grid=True,
             aliases=("model",),
-            choices=(0, 1, 2, 3),
+            choices=BLOCK_MODEL_CHOICES,
         ),  # fmt: skip
         ca_param(),
         Param(

@@ -14,7 +14,7 @@ import pytest
 from scipy.optimize import curve_fit
 
 from mgneuron.engine import RunSettings, Simulation
-from mgneuron.mgblock import BLOCK_MODELS, ic50_formula, vcr_time_constants
+from mgneuron.mgblock import BLOCK_MODELS, ic50_formula, permeant_kd, vcr_time_constants
 from mgneuron.nmda import fractional_ca_current
 from mgneuron.preparations.clamp import clamped_compartments
 
@@ -65,6 +65,29 @@ def test_woodhull_matches_formula(h, mg, celsius):
     """B vs the Woodhull form (K0 4.1 mM, delta 0.8, T from celsius): 1 % absolute."""
     b, _ = clamped_B(h, 1, mg, VOLTAGES, celsius=celsius)
     np.testing.assert_allclose(b, woodhull(VOLTAGES, mg, celsius), atol=0.01)
+
+
+@pytest.mark.validation
+def test_permeant_model_matches_its_closed_form_and_relieves_deep_block(h):
+    """Block model 4 with a permeation term (pm_kp > 0) vs permeant_kd (1e-6); with the
+    default pm_kp = 0 it is Jahr-Stevens; the permeation term lowers the block at -140
+    mV below its value at -90 mV (the closed form's minimum lies in between)."""
+    v = np.arange(-140.0, 41.0, 10.0)
+    b0, _ = clamped_B(h, 4, 1.0, v)
+    np.testing.assert_allclose(b0, js(v, 1.0), rtol=1e-9, atol=1e-12)
+    pm = {"pm_k0": 3.0, "pm_slope": 0.06, "pm_kp": 0.002, "pm_slope_p": 0.04}
+    cells = clamped_compartments(v)
+    syns = cells.place("NMDAMg", block_model=4, **pm)
+    for seg in cells.segments:
+        seg.mgo = 1.0
+    sim = Simulation(RunSettings(tstop=1.0, dt=0.025, celsius=34.0, v_init=-70.0))
+    recs = [sim.record(s._ref_B) for s in syns]
+    sim.run()
+    b = np.array([r[-1] for r in recs])
+    vm = np.array([seg.v for seg in cells.segments])
+    kd = permeant_kd(vm, k0=3.0, slope=0.06, kp=0.002, slope_p=0.04)
+    np.testing.assert_allclose(b, 1 / (1 + 1.0 / kd), rtol=1e-6)
+    assert b[0] > b[5] and b[5] < b[-1]  # -140 mV vs -90 mV vs +40 mV
 
 
 def test_woodhull_spruston_checkpoint():
@@ -184,7 +207,7 @@ def test_vcr_kd_at_minus_60(h, mg):
     assert BLOCK_MODELS[3] == "Vargas-Caballero-Robinson"
 
 
-@pytest.mark.parametrize("model", (0, 1, 2, 3))
+@pytest.mark.parametrize("model", (0, 1, 2, 3, 4))
 def test_no_block_without_mg(h, model):
     """[Mg]o = 0: B = 1 at every voltage, for every model."""
     b, _ = clamped_B(h, model, 0.0, VOLTAGES)

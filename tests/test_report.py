@@ -74,6 +74,34 @@ def test_table_numbers_match_read_features(report):
         )
 
 
+def test_dose_response_rows_match_an_independent_hill_fit(report):
+    """The excitotoxicity row (epsp_mg, 8 [Mg]o values) gets an IC50: the table stored in
+    epsp_mg.h5 equals a Hill fit of read_features recomputed here, the IC50 lies inside
+    the [Mg]o range run and inside its interval, and NMDA Ca2+ entry falls with Mg2+
+    (IC50, not EC50). Rows with only the four scenario values say why there is no fit."""
+    import pandas as pd
+
+    from mgneuron.fit import dose_response
+    from mgneuron.results import read_features, read_table
+
+    table = pd.read_csv(report.parent / "summary.csv").set_index("feature")
+    text = table.loc["ca_entry_pC", "dose_response"]
+    assert text.startswith("IC50 "), text
+    path = report.parent / "epsp_mg.h5"
+    stored = read_table(path, "dose_response_ca_entry_pC").iloc[0]
+    df = read_features(path)
+    if "ca_mM" in df:
+        df = df[np.isclose(df["ca_mM"], 2.0)]
+    again = dose_response(df[["mg_mM", "ca_entry_pC"]], "ca_entry_pC", n_boot=300).iloc[0]
+    assert stored["x50"] == pytest.approx(again["x50"], rel=1e-9)
+    assert f"{stored['x50']:.3g} mM" in text
+    assert stored["x50_low"] <= stored["x50"] <= stored["x50_high"]
+    assert 0.1 < stored["x50"] < 4.0
+    assert (report.parent / "epsp_mg_dose_response_ca_entry_pC.png").exists()
+    rates = table.loc["rate_hz", "dose_response"]
+    assert "a Hill fit needs 5" in rates or rates.startswith(("IC50", "EC50", "not monotone"))
+
+
 def test_html_is_self_contained(report):
     text = report.read_text()
     assert "http://" not in text and "https://" not in text

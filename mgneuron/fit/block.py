@@ -252,7 +252,17 @@ def fit_block(
     fits = {m.key: _fit_one(m, block, celsius, n_boot, seed) for m in chosen}
     aics = np.array([f.aic for f in fits.values()])
     best = next(k for k, f in fits.items() if f.aic <= aics.min() + AIC_TIE)
-    return BlockFit(fits, best, block, celsius, n_boot, seed, list(block.notes))
+    notes = list(block.notes)
+    perm = fits.get("permeant")
+    if perm is not None and (
+        perm.ci95["Kp_mM"][0] <= 1e-3 * perm.params["Kp_mM"] or perm.params["slope_p_per_mV"] < 1e-3
+    ):
+        notes.append(
+            "permeant: the permeation term is not resolved by these data (its interval "
+            f"reaches 0 or its slope vanishes; lowest potential {float(block.v_mV.min()):g} "
+            "mV): Mg2+ permeation shows only at strongly negative potentials"
+        )
+    return BlockFit(fits, best, block, celsius, n_boot, seed, notes)
 
 
 # -- the fitted block in a simulation ---------------------------------------------------

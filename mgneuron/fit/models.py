@@ -10,9 +10,15 @@ distance ``delta`` (a = 2 delta F / RT), the Kampa kinetic scheme's rate ratio w
 ``a = 2 / vt``, and the trapping scheme of Vargas-Caballero & Robinson with its Kd at
 -60 mV and ``a = 1/von + 1/voff``. Fitted to the same steady-state data they reach the
 same curve and the same AIC; only the parameters they report differ, and which kinetics
-a simulation then gets. What steady-state data cannot identify stays at the published
-values: koff0, v0 and delta of model 2; koff0, kob, the trapping ratio and the split of
-``a`` between von and voff (17 : 47 mV) of model 3.
+a simulation then gets. Model 4, the permeant blocker (Woodhull 1973's scheme with the
+blocker also leaving into the cell), adds a second term, K(V) = K0 exp(a V) +
+Kp exp(-b V): the block is relieved again at strongly negative potentials (Mg2+
+permeation: Mayer & Westbrook 1987; Antonov & Johnson 1999). It is the one model that
+steady-state data can tell apart from the others, and AIC does so when the recordings
+reach potentials where permeation shows (tests/fit/test_block.py). What steady-state
+data cannot identify stays at the published values: koff0, v0 and delta of model 2;
+koff0, kob, the trapping ratio and the split of ``a`` between von and voff (17 : 47 mV)
+of model 3.
 """
 
 from __future__ import annotations
@@ -93,6 +99,12 @@ def _kinetic(theta, v, mg, celsius):
     return _b(mg, KIN_KOFF0 / kon0 * np.exp(2.0 * (v - KIN_V0) / vt))
 
 
+def _permeant(theta, v, mg, celsius):
+    # K(v) = K0 exp(a v) + Kp exp(-b v) (mgblock.inc, model 4: Woodhull's permeant blocker)
+    k0, a, kp, b = (theta[:, i : i + 1] for i in range(4))
+    return _b(mg, k0 * np.exp(a * v) + kp * np.exp(-b * v))
+
+
 def _vcr(theta, v, mg, celsius):
     # Kd(v) = kd60 exp((v + 60) (1/von + 1/voff)) (mgblock.inc, model 3)
     kd60, slope = theta[:, 0:1], theta[:, 1:2]
@@ -145,6 +157,21 @@ FIT_MODELS: tuple[BlockModel, ...] = (
         unblocked=_vcr,
         mechanism=_vcr_mechanism,
         title="trapping block, Vargas-Caballero & Robinson 2004",
+    ),
+    BlockModel(
+        key="permeant",
+        block_model=4,
+        params=("K0_mM", "slope_per_mV", "Kp_mM", "slope_p_per_mV"),
+        positive=(True, False, True, True),
+        guesses=((0.3, 3.0, 30.0), (0.06,), (1e-3, 0.1), (0.02, 0.06)),
+        unblocked=_permeant,
+        mechanism=lambda p: {
+            "pm_k0": p["K0_mM"],
+            "pm_slope": p["slope_per_mV"],
+            "pm_kp": p["Kp_mM"],
+            "pm_slope_p": p["slope_p_per_mV"],
+        },
+        title="permeant blocker, Woodhull 1973 (Mg2+ permeation)",
     ),
 )
 

@@ -27,7 +27,7 @@ def test_fit_block_command(tmp_path, capsys):
     assert rc == 0 and png.stat().st_size > 0
     doc = json.loads(out.read_text())
     assert set(doc) == {"best", "models"}
-    assert set(doc["models"]) == {"jahr_stevens", "woodhull", "kinetic", "trapping"}
+    assert set(doc["models"]) == {"jahr_stevens", "woodhull", "kinetic", "trapping", "permeant"}
     # The example is Woodhull's model with delta = 0.8 (and K0 = 4.1 mM): inside the CIs.
     wh = doc["models"]["woodhull"]
     assert wh["ci95"]["delta"][0] <= 0.8 <= wh["ci95"]["delta"][1]
