@@ -17,6 +17,7 @@ applied to the axon's sections before initialisation (:func:`mgneuron.bath.apply
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import numpy as np
 from mgneuron.axon.builder import MyelinatedAxon
 from mgneuron.axon.spec import MyelinatedAxonSpec
 from mgneuron.bath import apply_bath
-from mgneuron.engine import RunSettings, Simulation
+from mgneuron.engine import RunSettings, Simulation, short_pieces
 from mgneuron.environment import Environment
 from mgneuron.measures import (
     arrival_times,
@@ -58,6 +59,11 @@ DEFAULT_DT_MS = 0.005
 #: fibre of the conduction protocol's grids is well under it (docs/guide.md, "Myelinated
 #: axon and conduction").
 FAIL_AFTER_MS = 2.0
+
+#: Runs that may stop early integrate in pieces of this much simulated time (ms), so
+#: that they end within it of the moment the answer was known
+#: (:func:`mgneuron.engine.short_pieces`).
+STOP_PIECE_MS = 0.05
 
 
 @dataclass
@@ -146,34 +152,33 @@ def run_conduction(
     stims = [
         axon.iclamp(stim_node, a, t0, dur_ms) for a, t0 in zip(amps, stim_times_ms, strict=True)
     ]
-    stopper = None
-    if stop_at_node is not None:
-        seg = axon.node_segment(stop_at_node)
-        stopper = h.NetCon(seg._ref_v, None, sec=seg.sec)
-        stopper.threshold = -20.0
-        count = [0]
+    # One NetCon per watched node: NEURON keeps one record callback per source, so the
+    # stop node's callback does both jobs (arrival count and the watchdog's clock).
+    n_nodes = len(axon.nodes)
+    stop_j = None if stop_at_node is None else stop_at_node % n_nodes
+    t_last_pulse = float(max(stim_times_ms))
+    last = [t_last_pulse]
+    count = [0]
 
-        def arrived(_count=count) -> None:
+    def crossed(j: int, _last=last, _count=count) -> None:
+        _last[0] = h.t
+        if j == stop_j:
             _count[0] += 1
             if _count[0] >= stop_count:
                 h.stoprun = 1
 
-        stopper.record(arrived)
-    events = []
+    watched = (
+        range(n_nodes) if watchdog_ms is not None else ([stop_j] if stop_j is not None else [])
+    )
     watchers = []
+    for j in watched:
+        nc = h.NetCon(axon.nodes[j](0.5)._ref_v, None, sec=axon.nodes[j])
+        nc.threshold = -20.0
+        nc.record(lambda _j=j: crossed(_j))
+        watchers.append(nc)
+    events = []
     nodes_held: list = []
     if watchdog_ms is not None:
-        last = [float(max(stim_times_ms))]
-
-        def seen(_last=last) -> None:
-            _last[0] = h.t
-
-        for node in axon.nodes:
-            nc = h.NetCon(node(0.5)._ref_v, None, sec=node)
-            nc.threshold = -20.0
-            nc.record(seen)
-            watchers.append(nc)
-
         # Emptied after the run: a run that stopped early leaves its later checks queued,
         # and they must not keep the sections alive.
         nodes_held.extend(node(0.5) for node in axon.nodes)
@@ -181,23 +186,26 @@ def run_conduction(
         def check(_last=last, _segs=nodes_held) -> None:
             if any(seg.v > -20.0 for seg in _segs):
                 _last[0] = h.t
-            elif h.t - _last[0] > watchdog_ms:
+            elif h.t - max(_last[0], t_last_pulse) > watchdog_ms:
                 h.stoprun = 1
 
-        t_check = float(max(stim_times_ms)) + watchdog_ms
+        t_check = float(min(stim_times_ms)) + 0.1  # every 0.1 ms from the first pulse
         while t_check < tstop_ms:
             events.append((t_check, check))
             t_check += 0.1
     t_vec = sim.record(h._ref_t, dt_ms)
     v_vecs = [sim.record(n(0.5)._ref_v, dt_ms) for n in axon.nodes]
     before = (lambda: apply_bath(bath, axon.all_sections)) if bath is not None else None
+    stopping = stop_at_node is not None or watchdog_ms is not None
     try:
-        sim.run(before_init=before, events=events)
+        # stoprun ends a fixed-step run only between psolve pieces: short ones here.
+        with short_pieces(STOP_PIECE_MS) if stopping else contextlib.nullcontext():
+            sim.run(before_init=before, events=events)
     finally:
         nodes_held.clear()
         for s in stims:
             axon._point_processes.remove(s)
-    del stopper, watchers
+    del watchers
     # Copies: a view would keep its Vector recording (and reallocating) in later runs.
     n_t = min([t_vec.size()] + [vv.size() for vv in v_vecs])
     t = np.array(t_vec)[:n_t]

@@ -228,3 +228,26 @@ def test_refractory_period_is_bracketed(h):
         return crossing_times(tr.t_ms, tr.v_mV[-1], -20.0).size
 
     assert spikes(rp) == 2 and spikes(rp - 0.05) == 1
+
+
+def test_runs_stop_when_the_answer_is_known(h):
+    """A conducted spike ends the run within one piece (``STOP_PIECE_MS``) of its arrival
+    at the stop node; a failed one ``FAIL_AFTER_MS`` after the last moment a node was
+    seen above -20 mV (every upward crossing, and the potentials every 0.1 ms), a
+    subthreshold pulse ``FAIL_AFTER_MS`` after its onset (+ 0.1 ms check interval)."""
+    from mgneuron.axon.experiments import STOP_PIECE_MS
+
+    slack = STOP_PIECE_MS + DT + 1e-9
+    a = ax.build_axon(MyelinatedAxonSpec(10.0, ax.demyelinated(8, 1.0, lesion=1)))
+    ok = ax.build_axon(MyelinatedAxonSpec(10.0, ax.healthy(8)))
+    kw = {"tstop_ms": 20.0, "amp_nA": 10.0, "watchdog_ms": ax.FAIL_AFTER_MS}
+    tr = ax.run_conduction(ok, stop_at_node=-1, **kw)
+    arr = arrival_times(tr.t_ms, tr.v_mV, -20.0, after_ms=0.1)
+    assert np.isfinite(arr[-1]) and 0 <= tr.t_ms[-1] - arr[-1] <= slack
+    tr = ax.run_conduction(a, stop_at_node=-1, **kw)  # bare internode: blocked
+    assert is_blocked(arrival_times(tr.t_ms, tr.v_mV, -20.0, after_ms=0.1))
+    above = np.nonzero((tr.v_mV > -20.0).any(axis=0))[0]
+    after_last = tr.t_ms[-1] - tr.t_ms[above[-1]] - ax.FAIL_AFTER_MS
+    assert -0.1 - DT <= after_last <= 0.1 + slack, after_last
+    tr = ax.run_conduction(ok, stop_at_node=-1, **{**kw, "amp_nA": 0.05})
+    assert 0.1 + ax.FAIL_AFTER_MS <= tr.t_ms[-1] <= 0.1 + ax.FAIL_AFTER_MS + 0.1 + slack
