@@ -10,22 +10,25 @@ all internodes; healthy and remyelinated), run in this process three ways:
   full-length runs;
 * **now**: today's defaults, every run stopping when its answer is known.
 
-Without ``--quick`` every condition also measures threshold and safety factor (and the
-refractory period on the diameter series), as the default run does; with ``--quick`` only
-the spike run (the interface command ``--threshold false --refractory false --safety
-false``). The three variants run interleaved; the answers of "full-length" and "now"
-must agree (block decisions identical, CV within 0.5 %). Ratios: before / now (target
->= 5, the issue's) and full-length / now (what early stopping alone gains).
+Each condition measures what the interface command ``mgneuron run conduction --series
+diameter --mg 1 --threshold false --refractory false --safety false`` measures (the spike
+run: CV, latency, block). ``--bisections`` adds threshold, safety factor and refractory
+period as the default run does (slow: "before" then takes minutes per condition);
+``--quick`` keeps 3 conditions (smoke test). The three variants run interleaved; the
+answers of "full-length" and "now" must agree (block decisions identical, CV within
+0.5 %). Ratios: before / now (target >= 5, the issue's) and full-length / now (what early
+stopping alone gains).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-from _common import ROOT, emit, fmt_s, interleaved, median, parse_args, ratio_entry
+from _common import ROOT, emit, fmt_s, interleaved, median, ratio_entry
 
 sys.path.insert(0, str(ROOT))
 
@@ -36,6 +39,13 @@ SUBSET = {
     "lamellae_fraction": [1.0, 0.05, 0.02],
     "extent": [1, 0],
 }
+QUICK_SUBSET = {
+    "series": ["diameter", "demyelination"],
+    "mg": [1.0],
+    "fiber_diameter_um": [10.0],
+    "lamellae_fraction": [0.05, 0.02],
+    "extent": [0],
+}
 VARIANTS = {
     "before": {"discretization": "converged", "dt": 0.001, "early_stop": False},
     "full-length": {"early_stop": False},
@@ -44,18 +54,25 @@ VARIANTS = {
 
 
 def main() -> None:
-    args = parse_args(__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", default=None, help="write the result here (run_all.py)")
+    parser.add_argument("--quick", action="store_true", help="3 conditions (smoke test)")
+    parser.add_argument("--bisections", action="store_true", help="also threshold, safety "
+                        "factor and refractory period (slow)")  # fmt: skip
+    args = parser.parse_args()
     from mgneuron.results import read_features
     from mgneuron.runner import run
 
-    measures = {"threshold": False, "refractory": False, "safety": False} if args.quick else {}
+    off = {"threshold": False, "refractory": False, "safety": False}
+    measures = {} if args.bisections else off
+    subset = QUICK_SUBSET if args.quick else SUBSET
     tmp = Path(tempfile.mkdtemp(prefix="mgneuron-bench-"))
     results = {}
 
     def variant(name):
         def go():
             out = tmp / f"{name.replace(' ', '_')}.h5"
-            kw = {**SUBSET, **measures, **VARIANTS[name]}
+            kw = {**subset, **measures, **VARIANTS[name]}
             results[name] = read_features(run("conduction", out, overwrite=True, quiet=True, **kw))
 
         return go
@@ -71,9 +88,9 @@ def main() -> None:
     speedup, early = t["before"] / t["now"], t["full-length"] / t["now"]
     n = len(now)
     what = (
-        "spike run only (--quick)"
-        if args.quick
-        else "spike run, threshold, safety factor, refractory period"
+        "spike run, threshold, safety factor, refractory period"
+        if args.bisections
+        else "spike run: CV, latency, block"
     )
     md = [
         f"{n} conditions of the default conduction grid ({what}), one process:",
