@@ -104,7 +104,6 @@ def main() -> None:
         f"answers: block decisions {'identical' if same_block and same_nan else 'DIFFER'}, "
         f"largest CV difference {100 * cv_dev:.3f} % (limit 0.5 %).",
     ]
-    print("\n".join(md))
     ratios = [
         ratio_entry("conduction grid, before / now", speedup, ">= 5"),
         ratio_entry("conduction grid, full-length / early stop", early, None),
