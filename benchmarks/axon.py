@@ -100,7 +100,7 @@ def plain_neuron(h) -> tuple[np.ndarray, object]:
 def with_mgneuron() -> np.ndarray:
     from mgneuron import axon as ax
 
-    spec = ax.MyelinatedAxonSpec(10.0, ax.healthy(N_NODES - 1))
+    spec = ax.MyelinatedAxonSpec(10.0, ax.healthy(N_NODES - 1), discretization="converged")
     axon = ax.build_axon(spec)
     tr = ax.run_conduction(
         axon, tstop_ms=TSTOP, dt_ms=DT, celsius=CELSIUS, stim_node=0, amp_nA=AMP,

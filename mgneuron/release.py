@@ -16,9 +16,12 @@ site::
 
 They measured a log-log slope of e.p.p. amplitude vs [Ca]o of 3.78 +- 0.2 at low [Ca]o
 (frog neuromuscular junction), unchanged by added Mg2+, and explained it with n = 4. The
-dissociation constants used here, K1 = 1.1 mM (CaX) and K2 = 3.0 mM (MgX), are that
-paper's frog-NMJ fit *as recalled*; the full text could not be checked while writing this
-module, so treat them as defaults to refit (both are parameters everywhere). Two
+dissociation constants used here, K1 = 1.1 mM (CaX) and K2 = 3.0 mM (MgX), are
+attributed to that paper's frog-NMJ fit but are *not verified*: its abstract (PubMed
+6065887, checked) states n, the slope 3.78 +- 0.2 (28 experiments), that Mg2+ lowers
+release without changing the slope and that the slope flattens towards normal [Ca]o,
+but not K1 or K2, and the full text was not reachable. Treat them as defaults to refit
+(both are parameters everywhere). Two
 consequences of the form hold for any K1, K2 and are what the tests check:
 
 * local log-log slope ``d ln f / d ln Ca = n (1 + Mg/K2) / (1 + Ca/K1 + Mg/K2)``, which
@@ -58,7 +61,8 @@ __all__ = [
     "tm_release",
 ]
 
-#: Dodge & Rahamimoff 1967 parameters (n from the paper; K1, K2 as recalled, see above).
+#: Dodge & Rahamimoff 1967 parameters (n and the slope from the paper's abstract; K1, K2
+#: attributed to it, not verified: see above).
 DODGE_RAHAMIMOFF = {
     "n": 4.0,
     "k1_mM": 1.1,

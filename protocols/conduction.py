@@ -3,8 +3,11 @@
 Methods
 -------
 A free myelinated fibre in the double-cable form of McIntyre, Richardson & Grill 2002
-(:mod:`mgneuron.axon`; ``n_internodes`` + 1 nodes, converged discretization, 37 degC,
-backward-Euler steps of ``dt`` = 1 us) sits in a bath of [Mg]o and [Ca]o. Three series
+(:mod:`mgneuron.axon`; ``n_internodes`` + 1 nodes, the published one-compartment-per-
+segment discretization ``mrg2002`` (``--discretization converged`` for the refined one:
+13-14 % slower), 37 degC, backward-Euler steps of MRG's ``dt`` = 5 us) sits in a bath of
+[Mg]o and [Ca]o. Thinned myelin keeps or shrinks its outer diameter
+(``outer_diameter``, :class:`mgneuron.axon.MyelinatedAxonSpec`). Three series
 of conditions, each at every [Mg]o:
 
 ``diameter``
@@ -24,8 +27,15 @@ default true: large backward-Euler steps before ``t = 0``,
 baseline check, so the start is made flat instead of verified; ``rest_mV`` is node 0's
 potential at ``t = 0``):
 
+Every run stops when its answer is known (``early_stop``, default true; false runs each
+to its full length, the control): the spike run once the last node has fired, or once no
+node has been above -20 mV for ``FAIL_AFTER_MS`` = 2 ms (:mod:`mgneuron.axon.experiments`);
+each trial of a bisection likewise once its detection node has fired (twice for the
+refractory period) or the spike has failed. The cap of every run is ``tstop``.
+
 1. A ``stim_nA`` x 0.1 ms current pulse into node 0 starts a spike; the membrane potential
-   at every node is recorded. ``initiated``: node 0 fired; arrival times are the upward
+   at every node is recorded (up to the last node's spike, with ``early_stop``).
+   ``initiated``: node 0 fired; arrival times are the upward
    crossings of -20 mV (interpolated). ``cv_m_per_s``: path distance / time between two
    nodes away from the ends (:func:`mgneuron.measures.cv_nodes`), across the lesion when
    there is one. ``blocked``: initiated but the last node never fires. ``latency_ms``:
@@ -89,7 +99,6 @@ QUICK = {
     "lamellae_fraction": (1.0, 0.1, 0.02),
     "extent": (1, 0),
     "n_internodes": 10,
-    "dt": 0.002,
     "refractory": False,
     "rel_tol": 0.05,
 }
@@ -124,8 +133,13 @@ class Conduction(Protocol):
               minimum=1),
         Param("remyelination_lamellae", 0.5, "", "lamellae fraction of remyelinated "
               "internodes", float, minimum=0.0),
-        Param("discretization", "converged", "", "converged or mrg2002 (the published "
-              "one-segment compartments)", str, choices=("converged", "mrg2002")),
+        Param("discretization", "mrg2002", "", "mrg2002 (the published one-segment "
+              "compartments) or converged (refined: 13-14 % slower)", str,
+              choices=("mrg2002", "converged")),
+        Param("outer_diameter", "shrinks", "", "outer diameter of thinned myelin: shrinks "
+              "(d + f (D - d)) or kept (D)", str, choices=ax.OUTER_DIAMETERS),
+        Param("early_stop", True, "", "end every run when its answer is known (false: "
+              "full-length runs to tstop, the control)", bool),
         Param("stim_nA", 10.0, "nA", "amplitude of the 0.1 ms pulse at node 0", float,
               minimum=0.0),
         Param("rel_tol", 0.01, "", "relative tolerance of the bisections", float,
@@ -136,10 +150,10 @@ class Conduction(Protocol):
               bool),
         record_every_param(0.01, "sampling interval of the stored traces"),
         Param("quick", False, "", "reduced grids (3 diameters, 3 fractions, extents 1 and "
-              "all, 10 internodes, dt 2 us, no refractory period, bisections to 5 %)", bool),
+              "all, 10 internodes, no refractory period, bisections to 5 %)", bool),
         *rest_params(baseline=False),
     )  # fmt: skip
-    defaults = {"dt": 0.001, "tstop": 20.0}
+    defaults = {"dt": ax.DEFAULT_DT_MS, "tstop": 20.0}
 
     @classmethod
     def resolve(cls, overrides=None, sweep=None):
@@ -207,7 +221,10 @@ class Conduction(Protocol):
             )  # fmt: skip
         else:
             states = ax.healthy(n)
-        return ax.MyelinatedAxonSpec(p.fiber_diameter_um, states, discretization=p.discretization)
+        return ax.MyelinatedAxonSpec(
+            p.fiber_diameter_um, states, discretization=p.discretization,
+            outer_diameter=p.outer_diameter,
+        )  # fmt: skip
 
     def run_condition(self, p):
         # 1. The axon and its bath.
@@ -215,13 +232,16 @@ class Conduction(Protocol):
         axon = ax.build_axon(spec, name="axon")
         bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
         run = {"dt_ms": p.dt, "celsius": p.celsius, "bath": bath, "steady_state": p.steady_state}
+        stops = {"early_stop": p.early_stop}
         n = axon.n_nodes
 
-        # 2. A spike from node 0; membrane potential at every node.
+        # 2. A spike from node 0; membrane potential at every node (until the last node
+        # fires or the spike has failed, with early_stop).
         t0 = 0.1
         tr = ax.run_conduction(
-            axon, tstop_ms=p.tstop, stim_node=0, amp_nA=p.stim_nA,
-            stim_times_ms=(t0,), watchdog_ms=2.0, **run,
+            axon, tstop_ms=p.tstop, stim_node=0, amp_nA=p.stim_nA, stim_times_ms=(t0,),
+            stop_at_node=-1 if p.early_stop else None,
+            watchdog_ms=ax.FAIL_AFTER_MS if p.early_stop else None, **run,
         )  # fmt: skip
         arrival = ms.arrival_times(tr.t_ms, tr.v_mV, -20.0, after_ms=t0)
         i0, i1 = ms.cv_nodes(n)
@@ -232,15 +252,17 @@ class Conduction(Protocol):
         # 3. Threshold at the middle node, safety factor at the lesion, refractory period.
         threshold = math.nan
         if p.threshold and initiated and not blocked:
-            threshold = ax.threshold_nA(axon, stim_node=n // 2, rel_tol=p.rel_tol, **run)
+            threshold = ax.threshold_nA(
+                axon, stim_node=n // 2, rel_tol=p.rel_tol, tstop_ms=p.tstop, **stops, **run
+            )
         sf = math.nan
         if p.safety and initiated:
             sf = ax.lesion_safety_factor(
-                axon, stim_node=0, amp_nA=p.stim_nA, rel_tol=p.rel_tol, **run
+                axon, stim_node=0, amp_nA=p.stim_nA, rel_tol=p.rel_tol, **stops, **run
             )
         refractory = math.nan
         if p.refractory and p.series == "diameter" and not blocked and initiated:
-            refractory = ax.refractory_period_ms(axon, p.stim_nA, **run)
+            refractory = ax.refractory_period_ms(axon, p.stim_nA, tstop_ms=p.tstop, **stops, **run)
 
         lamellae = p.lamellae_fraction
         if p.series == "remyelination" and p.preset == "remyelinated":

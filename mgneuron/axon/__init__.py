@@ -11,6 +11,7 @@
 from mgneuron.axon.builder import MyelinatedAxon, build_axon
 from mgneuron.axon.experiments import (
     DEFAULT_DT_MS,
+    FAIL_AFTER_MS,
     ConductionTrace,
     lesion_nodes,
     lesion_safety_factor,
@@ -32,6 +33,7 @@ from mgneuron.axon.myelin import (
 )
 from mgneuron.axon.spec import (
     AXON_OPTION_HELP,
+    OUTER_DIAMETERS,
     AISSpec,
     MRGBiophysics,
     MyelinatedAxonSpec,
@@ -42,6 +44,7 @@ from mgneuron.errors import AxonError
 __all__ = [
     "AxonError",
     "DEFAULT_DT_MS",
+    "FAIL_AFTER_MS",
     "MRG_TABLE",
     "MRGGeometry",
     "mrg_geometry",
@@ -49,6 +52,7 @@ __all__ = [
     "MyelinState",
     "MRGBiophysics",
     "MyelinatedAxonSpec",
+    "OUTER_DIAMETERS",
     "AISSpec",
     "healthy",
     "demyelinated",

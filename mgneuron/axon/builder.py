@@ -132,7 +132,8 @@ class MyelinatedAxon:
         D, d_ax, d_node = g.fiber_diameter_um, g.axon_diameter_um, g.node_diameter_um
         f = state.lamellae_fraction
         nl = g.lamellae * f
-        d_out = d_ax + f * (D - d_ax)  # outer diameter of the (thinned) sheath
+        # Outer diameter of the (thinned) sheath: the spec's convention.
+        d_out = D if spec.outer_diameter == "kept" else d_ax + f * (D - d_ax)
         length = g.node_to_node_um * state.internode_length_factor
         stin_len = (length - g.node_length_um - 2 * (g.mysa_length_um + g.flut_length_um)) / 6
         s = state.paranodal_seal_fraction

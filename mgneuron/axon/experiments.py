@@ -17,6 +17,7 @@ applied to the axon's sections before initialisation (:func:`mgneuron.bath.apply
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import numpy as np
 from mgneuron.axon.builder import MyelinatedAxon
 from mgneuron.axon.spec import MyelinatedAxonSpec
 from mgneuron.bath import apply_bath
-from mgneuron.engine import RunSettings, Simulation
+from mgneuron.engine import RunSettings, Simulation, short_pieces
 from mgneuron.environment import Environment
 from mgneuron.measures import (
     arrival_times,
@@ -38,6 +39,7 @@ from mgneuron.measures import (
 
 __all__ = [
     "DEFAULT_DT_MS",
+    "FAIL_AFTER_MS",
     "ConductionTrace",
     "run_conduction",
     "propagates",
@@ -47,8 +49,21 @@ __all__ = [
     "lesion_safety_factor",
 ]
 
-#: Default time step (ms): CV changes < 1 % when it is halved (backward Euler).
-DEFAULT_DT_MS = 0.001
+#: Default time step (ms): MRG 2002's (ModelDB 3810, ``dt = 0.005``). Halving it moves
+#: the CV of the default (mrg2002) 10 um fibre by < 0.5 % (tests/axon/test_experiments.py).
+DEFAULT_DT_MS = 0.005
+
+#: A run has clearly failed when no node has been above -20 mV for this long (ms) after
+#: the last stimulus onset and after the last moment one was (the ``watchdog_ms`` of
+#: :func:`run_conduction`): the longest gap between two active nodes of a conducting
+#: fibre of the conduction protocol's grids is well under it (docs/guide.md, "Myelinated
+#: axon and conduction").
+FAIL_AFTER_MS = 2.0
+
+#: Runs that may stop early integrate in pieces of this much simulated time (ms), so
+#: that they end within it of the moment the answer was known
+#: (:func:`mgneuron.engine.short_pieces`).
+STOP_PIECE_MS = 0.05
 
 
 @dataclass
@@ -116,8 +131,10 @@ def run_conduction(
     stop_count : int
         See ``stop_at_node``.
     watchdog_ms : float, optional
-        End the run when no node has crossed -20 mV for this long after the last
-        stimulus onset (the spike has died out; checked every 0.1 ms).
+        End the run when no node has been above -20 mV for this long after the last
+        stimulus onset and after the last moment one was (upward crossings are caught
+        at the step they happen, the potentials are looked at every 0.1 ms): the spike
+        has died out (see ``FAIL_AFTER_MS``).
     steady_state : bool
         Start from the steady state of the axon in its bath instead of ``v_init``
         (:mod:`mgneuron.engine.steady_state`). Every function here takes it and passes it
@@ -135,50 +152,60 @@ def run_conduction(
     stims = [
         axon.iclamp(stim_node, a, t0, dur_ms) for a, t0 in zip(amps, stim_times_ms, strict=True)
     ]
-    stopper = None
-    if stop_at_node is not None:
-        seg = axon.node_segment(stop_at_node)
-        stopper = h.NetCon(seg._ref_v, None, sec=seg.sec)
-        stopper.threshold = -20.0
-        count = [0]
+    # One NetCon per watched node: NEURON keeps one record callback per source, so the
+    # stop node's callback does both jobs (arrival count and the watchdog's clock).
+    n_nodes = len(axon.nodes)
+    stop_j = None if stop_at_node is None else stop_at_node % n_nodes
+    t_last_pulse = float(max(stim_times_ms))
+    last = [t_last_pulse]
+    count = [0]
 
-        def arrived(_count=count) -> None:
+    def crossed(j: int, _last=last, _count=count) -> None:
+        _last[0] = h.t
+        if j == stop_j:
             _count[0] += 1
             if _count[0] >= stop_count:
                 h.stoprun = 1
 
-        stopper.record(arrived)
-    events = []
+    watched = (
+        range(n_nodes) if watchdog_ms is not None else ([stop_j] if stop_j is not None else [])
+    )
     watchers = []
+    for j in watched:
+        nc = h.NetCon(axon.nodes[j](0.5)._ref_v, None, sec=axon.nodes[j])
+        nc.threshold = -20.0
+        nc.record(lambda _j=j: crossed(_j))
+        watchers.append(nc)
+    events = []
+    nodes_held: list = []
     if watchdog_ms is not None:
-        last = [float(max(stim_times_ms))]
+        # Emptied after the run: a run that stopped early leaves its later checks queued,
+        # and they must not keep the sections alive.
+        nodes_held.extend(node(0.5) for node in axon.nodes)
 
-        def seen(_last=last) -> None:
-            _last[0] = h.t
-
-        for node in axon.nodes:
-            nc = h.NetCon(node(0.5)._ref_v, None, sec=node)
-            nc.threshold = -20.0
-            nc.record(seen)
-            watchers.append(nc)
-
-        def check(_last=last) -> None:
-            if h.t - _last[0] > watchdog_ms:
+        def check(_last=last, _segs=nodes_held) -> None:
+            if any(seg.v > -20.0 for seg in _segs):
+                _last[0] = h.t
+            elif h.t - max(_last[0], t_last_pulse) > watchdog_ms:
                 h.stoprun = 1
 
-        t_check = float(max(stim_times_ms)) + watchdog_ms
+        t_check = float(min(stim_times_ms)) + 0.1  # every 0.1 ms from the first pulse
         while t_check < tstop_ms:
             events.append((t_check, check))
             t_check += 0.1
     t_vec = sim.record(h._ref_t, dt_ms)
     v_vecs = [sim.record(n(0.5)._ref_v, dt_ms) for n in axon.nodes]
     before = (lambda: apply_bath(bath, axon.all_sections)) if bath is not None else None
+    stopping = stop_at_node is not None or watchdog_ms is not None
     try:
-        sim.run(before_init=before, events=events)
+        # stoprun ends a fixed-step run only between psolve pieces: short ones here.
+        with short_pieces(STOP_PIECE_MS) if stopping else contextlib.nullcontext():
+            sim.run(before_init=before, events=events)
     finally:
+        nodes_held.clear()
         for s in stims:
             axon._point_processes.remove(s)
-    del stopper, watchers
+    del watchers
     # Copies: a view would keep its Vector recording (and reallocating) in later runs.
     n_t = min([t_vec.size()] + [vv.size() for vv in v_vecs])
     t = np.array(t_vec)[:n_t]
@@ -200,19 +227,23 @@ def propagates(
     threshold_mV: float = -20.0,
     bath: Environment | None = None,
     steady_state: bool = False,
-    watchdog_ms: float | None = 2.0,
+    watchdog_ms: float | None = FAIL_AFTER_MS,
+    early_stop: bool = True,
 ) -> bool:
     """Whether a pulse of ``amp_nA`` at ``stim_node`` gives a spike at ``detect_node``.
 
-    The run stops when the spike arrives, or when no node has fired for ``watchdog_ms``
-    (the spike failed), or at ``tstop_ms`` (default: the travel time at 2 m/s + 2 ms).
+    The run stops when the spike arrives, or when no node has been above -20 mV for
+    ``watchdog_ms`` (the spike failed), or at ``tstop_ms`` (default: the travel time at
+    2 m/s + 2 ms). ``early_stop=False`` runs to ``tstop_ms`` whatever happens (the
+    full-length control of the early stops).
     """
     if tstop_ms is None:
         tstop_ms = _travel_time_ms(axon, stim_node, detect_node) + 2.0
     tr = run_conduction(
         axon, tstop_ms=tstop_ms, dt_ms=dt_ms, celsius=celsius, stim_node=stim_node,
         amp_nA=amp_nA, dur_ms=dur_ms, stim_times_ms=(0.1,), bath=bath,
-        stop_at_node=detect_node, watchdog_ms=watchdog_ms, steady_state=steady_state,
+        stop_at_node=detect_node if early_stop else None,
+        watchdog_ms=watchdog_ms if early_stop else None, steady_state=steady_state,
     )  # fmt: skip
     times = arrival_times(tr.t_ms, tr.v_mV[[detect_node]], threshold_mV, after_ms=0.1)
     return bool(np.isfinite(times[0]))
@@ -237,11 +268,13 @@ def threshold_nA(
     tstop_ms: float | None = None,
     bath: Environment | None = None,
     steady_state: bool = False,
+    early_stop: bool = True,
 ) -> float:
     """Threshold current (nA) of a ``dur_ms`` pulse at a node, by bisection to ``rel_tol``.
 
     The criterion is a propagated spike at ``detect_node``. Default stimulus site: the
     middle node. Returns the upper end of the final bracket (a current that works).
+    Each trial stops as :func:`propagates` says (``early_stop``).
     """
     if stim_node is None:
         stim_node = axon.n_nodes // 2
@@ -250,7 +283,7 @@ def threshold_nA(
         return propagates(
             axon, a, stim_node=stim_node, detect_node=detect_node, dur_ms=dur_ms,
             dt_ms=dt_ms, celsius=celsius, tstop_ms=tstop_ms, bath=bath,
-            steady_state=steady_state,
+            steady_state=steady_state, early_stop=early_stop,
         )  # fmt: skip
 
     return bisect_threshold(ok, start=start_nA, rel_tol=rel_tol)
@@ -269,22 +302,29 @@ def refractory_period_ms(
     celsius: float = 37.0,
     bath: Environment | None = None,
     steady_state: bool = False,
+    tstop_ms: float | None = None,
+    early_stop: bool = True,
 ) -> float:
     """Shortest interval between two pulses of ``amp_nA`` whose second spike propagates.
 
     With ``amp_nA`` several times threshold this is the absolute refractory period of
     conduction. Bisection on the interval to ``abs_tol_ms``; NaN if even
-    ``max_interval_ms`` fails.
+    ``max_interval_ms`` fails. A trial runs until the second spike arrives or none has
+    been above -20 mV for ``FAIL_AFTER_MS`` (``early_stop``), at most ``tstop_ms``
+    (default: the second pulse + the travel time at 2 m/s + 2 ms).
     """
     travel = _travel_time_ms(axon, stim_node, detect_node)
 
     def second_arrives(interval: float) -> bool:
         t0 = 0.1
+        tstop = tstop_ms if tstop_ms is not None else t0 + interval + travel + 2.0
         tr = run_conduction(
-            axon, tstop_ms=t0 + interval + travel + 2.0, dt_ms=dt_ms, celsius=celsius,
+            axon, tstop_ms=tstop, dt_ms=dt_ms, celsius=celsius,
             stim_node=stim_node, amp_nA=amp_nA, dur_ms=dur_ms,
-            stim_times_ms=(t0, t0 + interval), stop_at_node=detect_node, stop_count=2,
-            watchdog_ms=2.0, bath=bath, steady_state=steady_state,
+            stim_times_ms=(t0, t0 + interval),
+            stop_at_node=detect_node if early_stop else None, stop_count=2,
+            watchdog_ms=FAIL_AFTER_MS if early_stop else None, bath=bath,
+            steady_state=steady_state,
         )  # fmt: skip
         # Two spikes must reach the far node (the first may arrive after the second pulse).
         return crossing_times(tr.t_ms, tr.v_mV[detect_node], -20.0).size >= 2
@@ -317,6 +357,7 @@ def lesion_safety_factor(
     ms_per_internode: float = 1.0,
     bath: Environment | None = None,
     steady_state: bool = False,
+    early_stop: bool = True,
 ) -> float:
     """Safety factor of conduction across a lesion (see :func:`mgneuron.measures.safety_factor`).
 
@@ -326,9 +367,10 @@ def lesion_safety_factor(
     bisection to ``rel_tol`` (k above 1 when the lesion blocks at nominal density).
     Each trial runs until the spike arrives, or for ``ms_per_internode`` per internode
     from the last node before the lesion to ``detect_node``, after which it counts as
-    blocked. Returns 1 / k*: inf if the spike crosses with those nodes silenced, NaN if
-    even ``max_factor`` times the density does not restore conduction or the stimulus
-    fails before the lesion.
+    blocked (``early_stop``: a trial also ends when no node has been above -20 mV for
+    ``FAIL_AFTER_MS``; ``False`` runs every trial to that time). Returns 1 / k*: inf if
+    the spike crosses with those nodes silenced, NaN if even ``max_factor`` times the
+    density does not restore conduction or the stimulus fails before the lesion.
     """
     nodes = sorted(nodes if nodes is not None else lesion_nodes(axon.spec))
     n = axon.n_nodes
@@ -342,7 +384,7 @@ def lesion_safety_factor(
     first = run_conduction(
         axon, tstop_ms=t0 + _travel_time_ms(axon, stim_node, before) + 1.0, dt_ms=dt_ms,
         celsius=celsius, stim_node=stim_node, amp_nA=amp_nA, stim_times_ms=(t0,),
-        bath=bath, stop_at_node=before, steady_state=steady_state,
+        bath=bath, stop_at_node=before if early_stop else None, steady_state=steady_state,
     )  # fmt: skip
     t_before = arrival_times(first.t_ms, first.v_mV[[before]], -20.0, after_ms=t0)[0]
     if not np.isfinite(t_before):
@@ -356,6 +398,7 @@ def lesion_safety_factor(
         return propagates(
             axon, amp_nA, stim_node=stim_node, detect_node=detect_node, dt_ms=dt_ms,
             celsius=celsius, tstop_ms=tstop, bath=bath, steady_state=steady_state,
+            early_stop=early_stop,
         )  # fmt: skip
 
     try:

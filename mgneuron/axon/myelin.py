@@ -3,8 +3,10 @@
 One :class:`MyelinState` per internode, relative to the healthy MRG fibre
 (:mod:`mgneuron.axon.geometry`):
 
-- ``lamellae_fraction`` f scales the number of lamellae (nl -> f nl) and the sheath
-  thickness (outer diameter d + f (D - d)); f = 0 leaves the bare axolemma;
+- ``lamellae_fraction`` f scales the number of lamellae (nl -> f nl) and, by default,
+  the sheath thickness (outer diameter d + f (D - d); ``outer_diameter="kept"`` of
+  :class:`~mgneuron.axon.spec.MyelinatedAxonSpec` keeps it at D); f = 0 leaves the bare
+  axolemma;
 - ``paranodal_seal_fraction`` s multiplies the periaxonal resistance of the paranodal
   seal by s: along the MYSA (as if its 2 nm gap widened to ~2/s nm) and at the junction
   between the node and the MYSA (a node takes the looser seal of its two internodes);

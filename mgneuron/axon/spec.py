@@ -4,13 +4,22 @@
 :class:`~mgneuron.axon.myelin.MyelinState` per internode, :class:`MRGBiophysics` (the
 membrane and cytoplasm of McIntyre, Richardson & Grill 2002) and the discretization:
 
-- ``"mrg2002"``: one segment per compartment, the published compartmental model;
-- ``"converged"`` (default): segments no longer than ``MAX_SEGMENT_UM`` per compartment
+- ``"mrg2002"`` (default): one segment per compartment, the published compartmental
+  model; its parameters were fitted with one compartment per segment, and with it the
+  CV at the nine table diameters is that of the authors' model (ModelDB 3810) within
+  0.1 % (tests/axon/test_experiments.py);
+- ``"converged"``: segments no longer than ``MAX_SEGMENT_UM`` per compartment
   kind, short enough that halving every segment moves CV by < 2 %, with the periaxonal
   resistance of half of MRG's one-compartment node kept as a lumped *junctional seal*
-  between the node and the MYSA gap (independent of node length and segment count). Why
-  the published model is not converged in space: docs/guide.md, "Myelinated axon and
-  conduction".
+  between the node and the MYSA gap (independent of node length and segment count). It
+  conducts 13-14 % slower than the published fibre and has 17-23 % higher thresholds
+  (docs/guide.md, "Myelinated axon and conduction", says why the published model is
+  not converged in space).
+
+``outer_diameter`` is the convention for thinned myelin: ``"shrinks"`` (default) puts
+the outer surface of a sheath that keeps a fraction f of its lamellae at d + f (D - d);
+``"kept"`` keeps it at the fibre diameter D whatever f (the MRG-style convention of
+scaling only the number of lamellae).
 
 :class:`AISSpec`: the hillock and initial segment added where a cell has no axon to keep
 (:mod:`mgneuron.axon.graft`). :func:`parse_myelinated_axon` reads the
@@ -31,6 +40,7 @@ from mgneuron.errors import AxonError
 
 __all__ = [
     "MAX_SEGMENT_UM",
+    "OUTER_DIAMETERS",
     "MRGBiophysics",
     "MyelinatedAxonSpec",
     "AISSpec",
@@ -38,6 +48,9 @@ __all__ = [
     "parse_myelinated_axon",
 ]
 
+
+#: Conventions for the outer diameter of a thinned sheath (``MyelinatedAxonSpec``).
+OUTER_DIAMETERS = ("shrinks", "kept")
 
 #: Longest segment (um) per compartment kind in the "converged" discretization. The
 #: periaxonal space next to a node is a cable with an AC length constant of a few um
@@ -101,23 +114,32 @@ class MyelinatedAxonSpec:
     internodes : tuple of MyelinState
         One state per internode; the axon has ``len(internodes) + 1`` nodes.
     biophysics : MRGBiophysics
-    discretization : {"converged", "mrg2002"}
-        ``"converged"`` (default): segments short enough that CV changes < 2 % when
-        they are halved (``MAX_SEGMENT_UM``), with the periaxonal path under the node kept
-        as a lumped seal (see the module docstring). ``"mrg2002"``: one segment per
-        compartment, exactly the compartmental model of MRG 2002.
+    discretization : {"mrg2002", "converged"}
+        ``"mrg2002"`` (default): one segment per compartment, exactly the compartmental
+        model of MRG 2002. ``"converged"``: segments short enough that CV changes < 2 %
+        when they are halved (``MAX_SEGMENT_UM``), with the periaxonal path under the
+        node kept as a lumped seal (see the module docstring).
     segment_scale : float
         Divide the target segment lengths by this (2 halves them); ``"converged"`` only.
     extrapolate : bool
         Allow a fibre diameter outside the table.
+    outer_diameter : {"shrinks", "kept"}
+        Outer diameter of a sheath that kept a fraction f of its lamellae: ``"shrinks"``
+        (default) d + f (D - d), d the axon and D the fibre diameter (um); ``"kept"``: D
+        (only the number of lamellae, hence the myelin's conductance and capacitance per
+        area, scales with f). The healthy fibre is the same either way; a thinned one
+        conducts worse with ``"kept"`` (a larger myelin surface to charge: every
+        internode of a 10 um fibre thinned to 5 % blocks with ``"kept"``, to 3 % with
+        ``"shrinks"``; docs/guide.md, "Myelinated axon and conduction").
     """
 
     fiber_diameter_um: float = 10.0
     internodes: tuple[MyelinState, ...] = field(default_factory=lambda: healthy(20))
     biophysics: MRGBiophysics = field(default_factory=MRGBiophysics)
-    discretization: str = "converged"
+    discretization: str = "mrg2002"
     segment_scale: float = 1.0
     extrapolate: bool = False
+    outer_diameter: str = "shrinks"
 
     def __post_init__(self) -> None:
         """Check the internodes, the discretization and every internode's length."""
@@ -130,6 +152,11 @@ class MyelinatedAxonSpec:
         if self.discretization not in ("converged", "mrg2002"):
             raise AxonError(
                 f"discretization must be 'converged' or 'mrg2002', got {self.discretization!r}"
+            )
+        if self.outer_diameter not in OUTER_DIAMETERS:
+            raise AxonError(
+                f"outer_diameter must be one of {', '.join(OUTER_DIAMETERS)}, "
+                f"got {self.outer_diameter!r}"
             )
         if not (math.isfinite(self.segment_scale) and self.segment_scale > 0):
             raise AxonError(f"segment_scale must be positive, got {self.segment_scale}")
@@ -151,8 +178,8 @@ class MyelinatedAxonSpec:
         """Spec of a fibre with the internodes of a named preset.
 
         Keyword arguments that are fields of the spec (``discretization``,
-        ``segment_scale``, ``extrapolate``, ``biophysics``) go to the spec, the others to
-        the preset function.
+        ``segment_scale``, ``extrapolate``, ``outer_diameter``, ``biophysics``) go to the
+        spec, the others to the preset function.
         """
         own = {f.name for f in fields(cls)}
         spec_kw = {k: v for k, v in kw.items() if k in own}
@@ -242,7 +269,8 @@ AXON_OPTION_HELP = (
     "replace the axon beyond the initial segment by a myelinated (MRG) axon: "
     "DIAMETER[:PRESET[,key=value...]] with DIAMETER the fibre diameter in um and PRESET one "
     f"of {', '.join(MYELIN_PRESETS)}; extra keys: nodes=N (default 21), keep_um=L (kept "
-    "hillock + AIS, default 25), and the preset's options, e.g. "
+    "hillock + AIS, default 25), discretization=mrg2002|converged (default mrg2002, the "
+    "published model), outer_diameter=shrinks|kept, and the preset's options, e.g. "
     "'10:demyelinated,severity=0.9,lesion=3'"
 )
 

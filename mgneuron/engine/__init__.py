@@ -15,7 +15,7 @@ integrates (:class:`Simulation`, :func:`run`).
 """
 
 from mgneuron.engine.coreneuron import coreneuron_active, use_coreneuron
-from mgneuron.engine.pieces import between_pieces
+from mgneuron.engine.pieces import between_pieces, short_pieces
 from mgneuron.engine.ranks import RankInfo, gather_spikes, gid_rank, local_gids, rank_info
 from mgneuron.engine.recording import Recordings, StreamingRecorder
 from mgneuron.engine.settings import RunSettings, n_samples, sample_interval
@@ -38,6 +38,7 @@ __all__ = [
     "use_coreneuron",
     "coreneuron_active",
     "between_pieces",
+    "short_pieces",
     "RankInfo",
     "rank_info",
     "gid_rank",

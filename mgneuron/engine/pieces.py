@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
-__all__ = ["between_pieces", "PIECES"]
+__all__ = ["between_pieces", "short_pieces", "PIECES"]
 
 # Called between the psolve pieces of fixed-step runs (see between_pieces) and the wall
 # time (s) a piece may take; the MPI bulletin-board master serves the other ranks there.
@@ -21,6 +21,7 @@ PIECES: dict[str, Callable[[], object] | float | None] = {
     "wall_s": 0.1,
     "s_per_step": None,  # wall time of one step in the last piece (s)
     "cn_s_per_step": None,  # the same for CoreNEURON pieces
+    "max_ms": None,  # longest piece in simulated time (ms), see short_pieces
 }
 
 
@@ -48,3 +49,27 @@ def between_pieces(hook: Callable[[], object], wall_s: float = 0.005):
         yield
     finally:
         PIECES.update(saved)
+
+
+@contextlib.contextmanager
+def short_pieces(max_ms: float):
+    """Cap every fixed-step ``psolve`` piece of this block at ``max_ms`` of simulated time.
+
+    A callback that sets ``h.stoprun`` (a NetCon record or a CVode event, e.g. "the spike
+    has arrived") ends a fixed-step run only between pieces: compiled ``psolve`` does not
+    look at it. Runs that stop when their answer is known
+    (:func:`mgneuron.axon.run_conduction`) therefore integrate in short pieces, so that
+    they end within ``max_ms`` of the moment the callback fired (measured: a few % more
+    wall time per step for a 21-node MRG axon at 0.05 ms pieces).
+
+    Parameters
+    ----------
+    max_ms : float
+        Longest piece (ms of simulated time; at least one step).
+    """
+    saved = PIECES["max_ms"]
+    PIECES["max_ms"] = float(max_ms)
+    try:
+        yield
+    finally:
+        PIECES["max_ms"] = saved

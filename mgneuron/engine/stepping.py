@@ -198,6 +198,9 @@ def _psolve_in_pieces(pc, tstop: float) -> None:
     per_step = PIECES.get("s_per_step")
     steps = 64 if not per_step else int(min(4096, max(64, 0.5 * wall_s / per_step)))
     dt = float(h.dt)  # the step NEURON takes (a protocol may have changed it)
+    cap = PIECES.get("max_ms")
+    most = max(1, int(round(float(cap) / dt))) if cap else 1 << 30  # short_pieces
+    steps = min(steps, most)
     end = tstop - 0.5 * dt  # continuerun's end: the grid point nearest tstop
     while h.t < end and not h.stoprun:
         t_before = float(h.t)
@@ -210,8 +213,8 @@ def _psolve_in_pieces(pc, tstop: float) -> None:
             h.fadvance()
         else:
             PIECES["s_per_step"] = elapsed * dt / (float(h.t) - t_before)
-            if elapsed < wall_s and steps < 1 << 30:
-                steps *= 2
+            if elapsed < wall_s and steps < most:
+                steps = min(2 * steps, most)
         if hook is not None:
             hook()
 

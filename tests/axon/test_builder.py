@@ -37,6 +37,21 @@ def test_built_geometry_and_double_cable_parameters(h):
     area_cm2 = math.pi * ((3.45 + 0.004) ** 2 - 3.45**2) * 1e-8
     assert stin(0.5).xraxial[0] == pytest.approx(70 / area_cm2 * 1e-6)
     assert a.nodes[0](0.5).mrg_node.gnafbar == 3.0 and g.lamellae == 120
+    # Default: the published one-compartment-per-segment model (MRG 2002, ModelDB 3810).
+    assert all(sec.nseg == 1 for sec in a.sections)
+
+
+def test_outer_diameter_convention_of_thinned_myelin(h):
+    """``outer_diameter="kept"`` leaves a thinned sheath's outer surface at the fibre
+    diameter (only nl scales); ``"shrinks"`` (default) at d + f (D - d). Healthy
+    internodes are the same either way."""
+    states = (MyelinState(), MyelinState(lamellae_fraction=0.25))
+    shrunk = ax.build_axon(MyelinatedAxonSpec(10.0, states))
+    kept = ax.build_axon(MyelinatedAxonSpec(10.0, states, outer_diameter="kept"))
+    thin_s, thin_k = shrunk.internode_sections[1][4], kept.internode_sections[1][4]
+    assert thin_k(0.5).xg[0] == pytest.approx(0.001 / 60 * 10 / 6.9)
+    assert thin_s(0.5).xg[0] == pytest.approx(0.001 / 60 * (6.9 + 0.25 * 3.1) / 6.9)
+    assert kept.internode_sections[0][4](0.5).xc[0] == shrunk.internode_sections[0][4](0.5).xc[0]
 
 
 def test_lumped_node_seal_does_not_depend_on_node_segments(h):
@@ -45,10 +60,10 @@ def test_lumped_node_seal_does_not_depend_on_node_segments(h):
         node = a.nodes[0]
         return node(0.5).xraxial[0] * node.L / node.nseg / 2
 
-    base = MyelinatedAxonSpec(10.0, ax.healthy(1))
+    base = MyelinatedAxonSpec(10.0, ax.healthy(1), discretization="converged")
     r1 = half_node_resistance(base)
     assert half_node_resistance(base.with_(segment_scale=3)) == pytest.approx(r1)
-    wide = MyelinatedAxonSpec(10.0, ax.paranodal_retraction(1, 3.0, 1.0))
+    wide = base.with_(internodes=ax.paranodal_retraction(1, 3.0, 1.0))
     assert half_node_resistance(wide) == pytest.approx(r1)
 
 

@@ -18,16 +18,21 @@ def test_spec_is_picklable_and_validates():
         MyelinatedAxonSpec(10.0, (MyelinState(internode_length_factor=0.05),))
     with pytest.raises(AxonError, match="discretization"):
         MyelinatedAxonSpec(10.0, discretization="fine")
+    with pytest.raises(AxonError, match="outer_diameter"):
+        MyelinatedAxonSpec(10.0, outer_diameter="grown")
 
 
 def test_segment_rule_is_odd_and_scales():
-    spec = MyelinatedAxonSpec(10.0)
+    assert MyelinatedAxonSpec(10.0).nseg("flut", 46.0) == 1  # default: mrg2002
+    spec = MyelinatedAxonSpec(10.0, discretization="converged")
     assert spec.nseg("mysa", 3.0) == 3 and spec.nseg("flut", 46.0) == 11
     assert spec.nseg("stin", 170.0) == 1 and spec.nseg("node", 1.0) == 1
     fine = spec.with_(segment_scale=2)
     assert fine.nseg("mysa", 3.0) == 7 and fine.nseg("flut", 46.0) == 19
     assert fine.nseg("node", 1.0) == 3
     assert spec.with_(discretization="mrg2002").nseg("flut", 46.0) == 1
+    opt, _ = ax.parse_myelinated_axon("10:demyelinated,outer_diameter=kept,severity=0.5")
+    assert opt.outer_diameter == "kept" and opt.discretization == "mrg2002"
 
 
 def test_parse_myelinated_axon_option():
