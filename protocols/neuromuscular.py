@@ -36,15 +36,17 @@ Features (one row per condition)::
     threshold_quanta        quanta of that EPP
     safety_factor           epp_mV / threshold_depol_mV (Wood & Slater 2001)
     response1..response4    fraction of fibres firing to each stimulus of the TOF
-    tof_ratio               response4 / response1 (NaN when response1 = 0)
+    tof_ratio               response4 / response1 (NaN when response1 = 0: TOF count 0)
     epp_tof_ratio           4th / 1st endplate potential (Na+ blocked): the run-down
     blocked                 1 when fewer than half the fibres fire to the first stimulus
+    spontaneous             1 when the fibre fires with no transmitter (no threshold, so
+                            safety_factor and tof_ratio are NaN): low [Ca]o + [Mg]o
     rest_mV                 resting potential of the fibre (mV)
 
 Tables: ``calcium_dependence`` (per [Mg]o with >= 2 [Ca]o: the log-log slope of
 quantal content and of the EPP vs [Ca]o, beside the Dodge-Rahamimoff formula's) and
 ``therapeutic_window`` (per [Ca]o: the [Mg]o where the safety factor falls below 1 and
-where transmission blocks, with the total serum Mg2+ they correspond to and the clinical
+where transmission blocks (response1 through 0.5, linear interpolation), with the total serum Mg2+ they correspond to and the clinical
 levels of Lu & Nightingale 2000). Report ``endplate``: the endplate potentials of step 2.
 Typical values: docs/guide.md, "Protocol notes: neuromuscular".
 """
@@ -199,6 +201,9 @@ class Neuromuscular(Protocol):
         Simulation(cv_settings).run(before_init=partial(apply_bath, bath, sections), events=events)
         fires = np.array([fired(np.asarray(f.spikes), times, RESPONSE_MS) for f in trials])
         responses = fires.mean(axis=0)
+        # A fibre that fires without transmitter (low divalents: screening moves Na+
+        # activation to rest, as in hypocalcaemic tetany) has no threshold.
+        spontaneous = not np.isfinite(thr_depol)
         trials.clear()  # drop the fibres before the next condition
         del driver
 
@@ -213,9 +218,10 @@ class Neuromuscular(Protocol):
             "threshold_quanta": thr_q,
             "safety_factor": safety_factor(float(epps[0]), thr_depol),
             **{f"response{k + 1}": float(r) for k, r in enumerate(responses)},
-            "tof_ratio": tof_ratio(responses),
+            "tof_ratio": tof_ratio(responses) if not spontaneous else float("nan"),
             "epp_tof_ratio": float(epps[3] / epps[0]) if epps[0] > 0 else float("nan"),
-            "blocked": int(responses[0] < 0.5),
+            "blocked": int(responses[0] < 0.5 and not spontaneous),
+            "spontaneous": int(spontaneous),
             "rest_mV": rest,
             "release_prob": p_release,
             "n_trials": int(p.n_trials),
@@ -246,7 +252,7 @@ class Neuromuscular(Protocol):
             run(settings, before_init=partial(apply_bath, bath, sections))
             return len(intact.spikes) > 0
 
-        if scale == 0.0:
+        if scale == 0.0 or fires(0.0):  # no release, or the fibre fires by itself
             return float("nan"), float("nan")
         q_th = bisect_threshold(
             fires, start=10.0, rel_tol=0.005, max_value=100.0 * endplate.n_sites
@@ -288,7 +294,7 @@ class Neuromuscular(Protocol):
                 continue
             mg = grp["mg_mM"].to_numpy()
             mg_sf1 = crossing(mg, grp["safety_factor"].to_numpy(), 1.0)
-            mg_block = crossing(mg, 1.0 - grp["blocked"].to_numpy(), 0.5)
+            mg_block = crossing(mg, grp["response1"].to_numpy(), 0.5)
             row = {"ca_mM": float(ca), "mg_sf_below_1_mM": mg_sf1, "mg_block_mM": mg_block}
             for name, value in (("sf_below_1", mg_sf1), ("block", mg_block)):
                 hi, lo = total_from_ionized(value) if np.isfinite(value) else (np.nan, np.nan)

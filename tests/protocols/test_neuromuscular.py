@@ -1,0 +1,153 @@
+"""neuromuscular: quantal content, Ca dependence, safety factor, TOF and the clinical window.
+
+References and tolerances (docs/guide.md, "Protocol notes: neuromuscular"):
+
+* quantal content at 2 mM Ca, 1 mM Mg: tens (20-100; Wood & Slater 2001, Prog Neurobiol
+  64:393); the simulated mean release equals n_sites * U * f(Ca, Mg) of the
+  Dodge-Rahamimoff formula (mgneuron.release, numpy) to 1e-9, and the binomial trials'
+  mean lies within 4 standard errors of it;
+* Mg2+ lowers quantal content and the EPP, not the quantal size (mEPP constant within
+  2 %; del Castillo & Engbaek 1954, J Physiol 124:370); mEPP 0.5-1 mV;
+* log-log slope of quantal content and of the EPP vs [Ca]o at low Ca in 3-4.5 (Dodge &
+  Rahamimoff 1967: 3.78 +- 0.2 at the frog endplate);
+* the safety factor falls monotonically with [Mg]o and drops below 1 at a stated [Mg]o;
+  transmission blocks (first response < 0.5) by 6 mM; TOF ratio <= 1, below 1 somewhere
+  and never rising with [Mg]o.
+
+The directions and ranges are tested, not numbers tied to K1, K2 of release.inc.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mgneuron.endplate import (
+    CLINICAL_SERUM_MG,
+    EndplateSpec,
+    MuscleFibreSpec,
+    mg_dl_to_mmol,
+    mmol_to_mg_dl,
+    total_from_ionized,
+)
+from mgneuron.errors import MgNeuronError, ProtocolError
+from mgneuron.measures.neuromuscular import crossing, loglog_slope, safety_factor, tof_ratio
+from mgneuron.release import dodge_rahamimoff_factor
+from mgneuron.results import read_features, read_table
+from mgneuron.runner import run
+
+FEATURES = ["mg_mM", "ca_mM", "quantal_content", "epp_mV", "safety_factor", "tof_ratio", "blocked"]
+MGS = [0.5, 1.0, 2.0, 3.0, 4.0, 6.0]
+
+
+@pytest.fixture(scope="module")
+def mg_sweep(tmp_path_factory, h):
+    out = tmp_path_factory.mktemp("nmj") / "neuromuscular.h5"
+    return run("neuromuscular", out, mg=MGS, n_trials=20, quiet=True)
+
+
+@pytest.fixture(scope="module")
+def ca_sweep(tmp_path_factory, h):
+    out = tmp_path_factory.mktemp("nmj_ca") / "neuromuscular.h5"
+    return run("neuromuscular", out, mg=[1.0], ca=[0.3, 0.4, 0.5], n_trials=4, quiet=True)
+
+
+# ----------------------------------------------------------------------------- pure parts
+
+
+def test_measures_closed_forms():
+    assert safety_factor(30.0, 15.0) == 2.0
+    assert np.isnan(safety_factor(30.0, 0.0))
+    assert tof_ratio([1.0, 0.9, 0.8, 0.6]) == pytest.approx(0.6)
+    assert np.isnan(tof_ratio([0.0, 0.0, 0.0, 0.0]))
+    with pytest.raises(ValueError, match="train of four"):
+        tof_ratio([1.0, 1.0])
+    x = np.array([0.2, 0.3, 0.4])
+    assert loglog_slope(x, 5 * x**3.7) == pytest.approx(3.7, rel=1e-12)
+    assert crossing([1, 2, 3], [3.0, 2.0, 0.0], 1.0) == pytest.approx(2.5)
+    assert np.isnan(crossing([1, 2], [3.0, 2.0], 1.0))
+
+
+def test_clinical_units_and_ionized_fraction():
+    """Lu & Nightingale 2000 give both units: 4.8 mg/dL = 2 mmol/L, 12 mg/dL = 5 mmol/L."""
+    assert mg_dl_to_mmol(4.8) == pytest.approx(2.0, rel=0.02)
+    assert mg_dl_to_mmol(12.0) == pytest.approx(5.0, rel=0.02)
+    assert mmol_to_mg_dl(mg_dl_to_mmol(7.0)) == pytest.approx(7.0)
+    # the published pairs are rounded: 8 mg/dL is 3.29 mmol/L, quoted as 3.5 (6 %)
+    for level in CLINICAL_SERUM_MG.values():
+        lo, hi = level["mmol_L"]
+        assert mg_dl_to_mmol(level["mg_dL"][0]) == pytest.approx(lo, rel=0.07)
+        assert mg_dl_to_mmol(level["mg_dL"][1]) == pytest.approx(hi, rel=0.07)
+    high, low = total_from_ionized(2.0)
+    assert high == pytest.approx(2.0 / 0.55) and low == pytest.approx(2.0 / 0.70)
+
+
+def test_specs_refuse_bad_values():
+    with pytest.raises(MgNeuronError, match="n_sites"):
+        EndplateSpec(n_sites=0)
+    with pytest.raises(MgNeuronError, match="U must lie"):
+        EndplateSpec(U=1.5)
+    with pytest.raises(MgNeuronError, match="tau_rise_ms"):
+        EndplateSpec(tau_rise_ms=2.0, tau_decay_ms=1.0)
+    with pytest.raises(MgNeuronError, match="nseg"):
+        MuscleFibreSpec(nseg=40)
+    with pytest.raises(MgNeuronError, match="detect_um"):
+        MuscleFibreSpec(detect_um=3000.0)
+
+
+def test_bad_conditions_are_refused(tmp_path):
+    with pytest.raises(ProtocolError, match="U must lie"):
+        run("neuromuscular", tmp_path / "x.h5", mg=[1.0], U=2.0, quiet=True)
+    with pytest.raises(ProtocolError, match="Ca"):
+        run("neuromuscular", tmp_path / "y.h5", mg=[1.0], ca=[0.0], quiet=True)
+
+
+# ------------------------------------------------------------------------ the protocol
+
+
+@pytest.mark.slow
+def test_quantal_content_of_a_mammalian_endplate(mg_sweep):
+    df = read_features(mg_sweep).sort_values("mg_mM")
+    assert set(FEATURES) <= set(df.columns)
+    spec = EndplateSpec()
+    expected = spec.n_sites * spec.U * dodge_rahamimoff_factor(df["ca_mM"], df["mg_mM"])
+    np.testing.assert_allclose(df["quantal_content"], expected, rtol=1e-9)
+    normal = df[df["mg_mM"] == 1.0].iloc[0]
+    assert 20.0 <= normal["quantal_content"] <= 100.0
+    # binomial trials: mean within 4 standard errors of n p
+    p = df["release_prob"].to_numpy()
+    se = np.sqrt(spec.n_sites * p * (1 - p) / df["n_trials"].to_numpy())
+    assert np.all(np.abs(df["quantal_content_trials"] - df["quantal_content"]) < 4 * se)
+    # del Castillo & Engbaek: Mg2+ lowers quantal content and the EPP, not the quantal size
+    assert np.all(np.diff(df["quantal_content"]) < 0)
+    assert np.all(np.diff(df["epp_mV"]) < 0)
+    assert 0.5 <= normal["mepp_mV"] <= 1.0
+    np.testing.assert_allclose(df["mepp_mV"], normal["mepp_mV"], rtol=0.02)
+
+
+@pytest.mark.slow
+def test_safety_factor_tof_and_block(mg_sweep):
+    df = read_features(mg_sweep).sort_values("mg_mM")
+    sf = df["safety_factor"].to_numpy()
+    assert np.all(np.diff(sf) < 0)
+    assert sf[list(df["mg_mM"]).index(1.0)] > 1.0
+    assert df["blocked"].iloc[0] == 0 and df[df["mg_mM"] == 1.0]["blocked"].iloc[0] == 0
+    assert df[df["mg_mM"] == 6.0]["blocked"].iloc[0] == 1
+    # screening raises the depolarisation needed (Hille, Woodhull & Shapiro 1975)
+    assert np.all(np.diff(df["threshold_depol_mV"]) > 0)
+    tof = df["tof_ratio"].to_numpy()
+    defined = tof[np.isfinite(tof)]
+    assert len(defined) >= 2 and np.all(defined <= 1.0) and defined.min() < 1.0
+    assert np.all(np.diff(defined) <= 0)
+    assert np.all(df["epp_tof_ratio"] < 1.0)
+    window = read_table(mg_sweep, "therapeutic_window").iloc[0]
+    assert 1.0 < window["mg_sf_below_1_mM"] < 6.0
+    assert window["mg_sf_below_1_mM"] <= window["mg_block_mM"] <= 6.0
+
+
+def test_log_log_slope_of_release_at_low_calcium(ca_sweep):
+    """Dodge & Rahamimoff 1967: slope about 4 at low [Ca]o (3-4.5 accepted)."""
+    table = read_table(ca_sweep, "calcium_dependence").iloc[0]
+    assert 3.0 <= table["slope_quantal_content"] <= 4.5
+    assert 3.0 <= table["slope_epp"] <= 4.5
+    assert table["slope_quantal_content"] == pytest.approx(table["slope_formula"], rel=1e-6)
