@@ -46,7 +46,8 @@ Features (one row per condition)::
 Tables: ``calcium_dependence`` (per [Mg]o with >= 2 [Ca]o: the log-log slope of
 quantal content and of the EPP vs [Ca]o, beside the Dodge-Rahamimoff formula's) and
 ``therapeutic_window`` (per [Ca]o: the [Mg]o where the safety factor falls below 1 and
-where transmission blocks (response1 through 0.5, linear interpolation), with the total serum Mg2+ they correspond to and the clinical
+where transmission blocks (response1 through 0.5, linear interpolation), with the total
+serum Mg2+ they correspond to and the clinical
 levels of Lu & Nightingale 2000). Report ``endplate``: the endplate potentials of step 2.
 Typical values: docs/guide.md, "Protocol notes: neuromuscular".
 """

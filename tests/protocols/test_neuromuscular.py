@@ -151,3 +151,29 @@ def test_log_log_slope_of_release_at_low_calcium(ca_sweep):
     assert 3.0 <= table["slope_quantal_content"] <= 4.5
     assert 3.0 <= table["slope_epp"] <= 4.5
     assert table["slope_quantal_content"] == pytest.approx(table["slope_formula"], rel=1e-6)
+
+
+@pytest.mark.slow
+def test_therapeutic_window_row_of_the_report(tmp_path, h):
+    """The report's therapeutic-window row: the safety factor per scenario, read back from
+    the file, falls from normal to the therapeutic scenario (versus="excess"), and the
+    quick step stays affordable (under 30 s here)."""
+    import time
+
+    import pandas as pd
+
+    from mgneuron.report import MEASURES, STEPS, build_report
+
+    step = next(s for s in STEPS if s.protocol == "neuromuscular")
+    start = time.perf_counter()
+    build_report(tmp_path, quick=True, steps=[step], log=lambda *_: None)
+    assert time.perf_counter() - start < 30.0
+    table = pd.read_csv(tmp_path / "summary.csv")
+    k = next(i for i, m in enumerate(MEASURES) if m.protocol == "neuromuscular")
+    row = table.iloc[k]
+    df = read_features(tmp_path / "neuromuscular.h5")
+    for name, mg in (("normal", 1.0), ("therapeutic", 2.5)):
+        assert row[name] == pytest.approx(df[df["mg_mM"] == mg]["safety_factor"].iloc[0])
+    assert row["therapeutic"] < row["normal"] and row["agrees"] == "yes"
+    assert row["predicted"] == "down (excess)"
+    assert read_table(tmp_path / "neuromuscular.h5", "therapeutic_window").shape[0] == 1
