@@ -39,8 +39,9 @@ Features (one row per condition)::
     tof_ratio               response4 / response1 (NaN when response1 = 0: TOF count 0)
     epp_tof_ratio           4th / 1st endplate potential (Na+ blocked): the run-down
     blocked                 1 when fewer than half the fibres fire to the first stimulus
-    spontaneous             1 when the fibre fires with no transmitter (no threshold, so
-                            safety_factor and tof_ratio are NaN): low [Ca]o + [Mg]o
+    spontaneous             1 when the fibre fires with no transmitter, or more than once
+                            per stimulus (then safety_factor and tof_ratio are NaN):
+                            low [Ca]o + [Mg]o
     rest_mV                 resting potential of the fibre (mV)
 
 Tables: ``calcium_dependence`` (per [Mg]o with >= 2 [Ca]o: the log-log slope of
@@ -203,8 +204,10 @@ class Neuromuscular(Protocol):
         fires = np.array([fired(np.asarray(f.spikes), times, RESPONSE_MS) for f in trials])
         responses = fires.mean(axis=0)
         # A fibre that fires without transmitter (low divalents: screening moves Na+
-        # activation to rest, as in hypocalcaemic tetany) has no threshold.
-        spontaneous = not np.isfinite(thr_depol)
+        # activation to rest, as in hypocalcaemic tetany) has no threshold: so does one
+        # with action potentials outside the responses (one per stimulus at most).
+        extra = sum(len(f.spikes) for f in trials) - int(fires.sum())
+        spontaneous = not np.isfinite(thr_depol) or extra > 0
         trials.clear()  # drop the fibres before the next condition
         del driver
 
@@ -217,7 +220,9 @@ class Neuromuscular(Protocol):
             "mepp_mV": mepp,
             "threshold_depol_mV": thr_depol,
             "threshold_quanta": thr_q,
-            "safety_factor": safety_factor(float(epps[0]), thr_depol),
+            "safety_factor": safety_factor(float(epps[0]), thr_depol)
+            if not spontaneous
+            else float("nan"),
             **{f"response{k + 1}": float(r) for k, r in enumerate(responses)},
             "tof_ratio": tof_ratio(responses) if not spontaneous else float("nan"),
             "epp_tof_ratio": float(epps[3] / epps[0]) if epps[0] > 0 else float("nan"),

@@ -30,6 +30,9 @@ def plot_neuromuscular(path: str | Path, out: str | Path) -> Path:
         ax[1].plot(grp["mg_mM"], grp["epp_mV"], "o-", label=lab)
         ax[2].plot(grp["mg_mM"], grp["safety_factor"], "o-", label=lab)
         ax[3].plot(grp["mg_mM"], grp["tof_ratio"], "o-", label=lab)
+        none = grp[grp["response1"] == 0]
+        if len(none):  # TOF count 0: no ratio
+            ax[3].plot(none["mg_mM"], np.zeros(len(none)), "x", color="k")
     ax[0].set(xlabel="[Mg]o (mM)", ylabel="quantal content", yscale="log")
     ax[1].set(xlabel="[Mg]o (mM)", ylabel="EPP, Na+ blocked (mV)")
     ax[2].axhline(1.0, color="k", lw=0.8, ls="--")
@@ -38,9 +41,8 @@ def plot_neuromuscular(path: str | Path, out: str | Path) -> Path:
         a, b = CLINICAL_SERUM_MG[key]["mmol_L"]
         ax[2].axvspan(a * lo, b * hi, color=color, alpha=0.15, label=key.replace("_", " "))
     ax[2].set(xlabel="[Mg]o (mM, free)", ylabel="safety factor EPP/(E_AP-E_M)")
-    ax[3].set(xlabel="[Mg]o (mM)", ylabel="TOF ratio (2 Hz)", ylim=(-0.05, 1.05))
+    ax[3].set(xlabel="[Mg]o (mM)", ylabel="TOF ratio (2 Hz); x: no response",
+              ylim=(-0.05, 1.05), xlim=ax[0].get_xlim())  # fmt: skip
     for a in ax:
         a.legend(fontsize=6)
-    if not np.isfinite(df["tof_ratio"].to_numpy(dtype=float)).any():
-        ax[3].text(0.5, 0.5, "no response", transform=ax[3].transAxes, ha="center")
     return save(fig, out)

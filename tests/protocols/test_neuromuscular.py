@@ -49,7 +49,7 @@ def mg_sweep(tmp_path_factory, h):
 @pytest.fixture(scope="module")
 def ca_sweep(tmp_path_factory, h):
     out = tmp_path_factory.mktemp("nmj_ca") / "neuromuscular.h5"
-    return run("neuromuscular", out, mg=[1.0], ca=[0.3, 0.4, 0.5], n_trials=4, quiet=True)
+    return run("neuromuscular", out, mg=[1.0], ca=[0.2, 0.3, 0.4, 0.5], n_trials=4, quiet=True)
 
 
 # ----------------------------------------------------------------------------- pure parts
@@ -153,21 +153,24 @@ def test_log_log_slope_of_release_at_low_calcium(ca_sweep):
     assert table["slope_quantal_content"] == pytest.approx(table["slope_formula"], rel=1e-6)
 
 
+def test_low_divalents_make_the_fibre_fire_by_itself(ca_sweep):
+    """At 0.2 mM Ca (+ 1 mM Mg) screening moves Na+ activation to rest and the fibre fires
+    without transmitter (the model's hypocalcaemic tetany): flagged, no safety factor."""
+    df = read_features(ca_sweep).set_index("ca_mM")
+    assert df.loc[0.2, "spontaneous"] == 1 and np.isnan(df.loc[0.2, "safety_factor"])
+    assert (df.loc[[0.3, 0.4, 0.5], "spontaneous"] == 0).all()
+
+
 @pytest.mark.slow
 def test_therapeutic_window_row_of_the_report(tmp_path, h):
     """The report's therapeutic-window row: the safety factor per scenario, read back from
-    the file, falls from normal to the therapeutic scenario (versus="excess"), and the
-    quick step stays affordable (under 30 s here)."""
-    import time
-
+    the file, falls from normal to the therapeutic scenario (versus="excess")."""
     import pandas as pd
 
     from mgneuron.report import MEASURES, STEPS, build_report
 
     step = next(s for s in STEPS if s.protocol == "neuromuscular")
-    start = time.perf_counter()
     build_report(tmp_path, quick=True, steps=[step], log=lambda *_: None)
-    assert time.perf_counter() - start < 30.0
     table = pd.read_csv(tmp_path / "summary.csv")
     k = next(i for i, m in enumerate(MEASURES) if m.protocol == "neuromuscular")
     row = table.iloc[k]
