@@ -180,3 +180,35 @@ def test_therapeutic_window_row_of_the_report(tmp_path, h):
     assert row["therapeutic"] < row["normal"] and row["agrees"] == "yes"
     assert row["predicted"] == "down (excess)"
     assert read_table(tmp_path / "neuromuscular.h5", "therapeutic_window").shape[0] == 1
+
+
+def test_muscle_action_potential(h):
+    """The fibre at rest in the normal bath: a 50-quantum EPP fires an action potential
+    that propagates 1.5 mm with a half-width of 0.5-2 ms (mammalian fibres at 37 degC,
+    about 1 ms) and overshoots 0 mV. Its conduction velocity, 2.0 m/s, is below the 3-5
+    m/s of mammalian muscle fibres (docs/guide.md): checked here only to be > 1 m/s."""
+    from functools import partial
+
+    from mgneuron.bath import apply_bath
+    from mgneuron.engine import RunSettings, Simulation
+    from mgneuron.environment import Environment
+    from mgneuron.preparations.muscle import build_fibre
+    from mgneuron.synapses import EventDriver
+
+    fibre = build_fibre(MuscleFibreSpec(), EndplateSpec())
+    driver = EventDriver()
+    driver.add(fibre.synapse, [5.0])
+    sim = Simulation(RunSettings(tstop=20.0, dt=0.005, celsius=37.0, v_init=-85.0,
+                                 steady_state=True))  # fmt: skip
+    t = sim.record(h._ref_t)
+    near = sim.record(fibre.section(0.5 + 500 / 4000)._ref_v)
+    far = sim.record(fibre.section(0.5 + 1500 / 4000)._ref_v)
+    sim.run(before_init=partial(apply_bath, Environment(), [fibre.section]))
+    t, a, b = np.asarray(t), np.asarray(near), np.asarray(far)
+    assert -86.0 < b[0] < -84.0 and b.max() > 0.0
+    above = t[b > 0.5 * (b.max() + b[0])]
+    assert 0.5 <= above[-1] - above[0] <= 2.0
+    cv = 1.0 / (t[np.argmax(b > -20)] - t[np.argmax(a > -20)])  # mm/ms = m/s
+    assert 1.0 < cv < 5.0
+    assert len(fibre.spikes) == 1
+    del driver
