@@ -29,10 +29,9 @@ about 4 nA at rest, a miniature endplate potential of 0.79 mV in this fibre; mEP
 of 0.5-1 mV at mammalian endplates, Wood & Slater 2001), with a 0.2 ms rise and a
 1 ms decay (endplate currents decay with tau about 1-2 ms at room temperature, faster
 at 37 degC), reversing at 0 mV. Depletion between impulses: Tsodyks-Markram with a
-recovery time constant of 5 s (an assumption: with U = 0.1 it makes the 4th endplate
-potential of a 2 Hz train about 0.8 of the first in the normal bath, the 15-25 %
-run-down of mammalian endplate potentials in trains; no facilitation at 0.5 s
-intervals).
+recovery time constant of 5 s (an assumption, not fitted to data: with U = 0.1 it makes
+the 4th endplate potential of a 2 Hz train 0.83 of the first in the normal bath, a
+run-down of the order seen at mammalian endplates; no facilitation at 0.5 s intervals).
 
 Clinical Mg2+ levels (:data:`CLINICAL_SERUM_MG`): serum *total* magnesium during magnesium
 sulfate therapy (Lu & Nightingale 2000, Clin Pharmacokinet 38:305, Table: therapeutic

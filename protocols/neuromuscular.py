@@ -131,6 +131,11 @@ class Neuromuscular(Protocol):
         super().check_condition(p)
         if not 0 <= p.U <= 1:
             raise ProtocolError(f"neuromuscular: U must lie in [0, 1], got {p.U}")
+        if p.isi_ms < RESPONSE_MS:
+            raise ProtocolError(
+                f"neuromuscular: isi_ms must be >= {RESPONSE_MS:g} ms (the window in which an "
+                f"action potential counts as the response to a stimulus), got {p.isi_ms}"
+            )
         if p.ca_mM <= 0:
             raise ProtocolError(f"neuromuscular: [Ca]o must be > 0 mM for release, got {p.ca_mM}")
 

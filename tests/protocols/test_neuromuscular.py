@@ -100,6 +100,21 @@ def test_bad_conditions_are_refused(tmp_path):
         run("neuromuscular", tmp_path / "x.h5", mg=[1.0], U=2.0, quiet=True)
     with pytest.raises(ProtocolError, match="Ca"):
         run("neuromuscular", tmp_path / "y.h5", mg=[1.0], ca=[0.0], quiet=True)
+    with pytest.raises(ProtocolError, match="isi_ms"):
+        run("neuromuscular", tmp_path / "z.h5", mg=[1.0], isi_ms=10.0, quiet=True)
+
+
+@pytest.mark.slow
+def test_quanta_do_not_depend_on_the_workers(tmp_path):
+    """Random123 ids (seed, fibre, 0): the same quanta and responses in one process and in
+    two worker processes."""
+    kw = dict(mg=[1.0, 3.0], n_trials=4, quiet=True)
+    one = read_features(run("neuromuscular", tmp_path / "a.h5", workers=1, **kw))
+    two = read_features(run("neuromuscular", tmp_path / "b.h5", workers=2, **kw))
+    cols = ["quantal_content_trials", "response1", "response4", "safety_factor"]
+    np.testing.assert_array_equal(one[cols].to_numpy(), two[cols].to_numpy())
+    other = read_features(run("neuromuscular", tmp_path / "c.h5", seed=7, **kw))
+    assert not np.array_equal(one["quantal_content_trials"], other["quantal_content_trials"])
 
 
 # ------------------------------------------------------------------------ the protocol
