@@ -104,6 +104,10 @@ class Measure:
         Direction the seed predicts in deficiency vs normal: +1 up, -1 down, 0 none.
     note : str
         Why this measure, or why the symptom is not covered.
+    versus : str
+        ``"deficiency"`` (default): the direction compares the lowest-[Mg]o scenario with
+        normal; ``"excess"``: the highest-[Mg]o scenario with normal (rows about too much
+        Mg2+, such as the therapeutic window).
     """
 
     symptom: str
@@ -114,6 +118,7 @@ class Measure:
     label: str = ""
     predicted: int = 0
     note: str = ""
+    versus: str = "deficiency"
 
 
 STEPS: tuple[ReportStep, ...] = (
@@ -128,6 +133,7 @@ STEPS: tuple[ReportStep, ...] = (
         quick={"quick": True, "discretization": "mrg2002", "threshold": False, "safety": False},
         full={},
     ),
+    ReportStep("neuromuscular", quick={"n_trials": 10}, full={}, extra_mg=(2.0, 4.0, 6.0)),
     ReportStep(
         "low_mg_network", quick={"tstop": 2000.0, "ca": [2.0]}, full={"ca": [2.0]}, extra_mg=(0.1,)
     ),
@@ -203,6 +209,25 @@ MEASURES: tuple[Measure, ...] = (
         "Ca2+ charge entering through NMDA receptors during a synaptic burst (pC)",
         +1,
         "Not in the seed's symptom table, but its first mechanism.",
+    ),
+    Measure(
+        "Therapeutic window (seed: supplement 'under medical guidance')",
+        "Too much Mg2+ blocks the neuromuscular junction: reflexes are lost, then breathing "
+        "(clinical, during magnesium sulfate therapy)",
+        "neuromuscular",
+        "safety_factor",
+        {},
+        "safety factor of neuromuscular transmission, EPP / (E_AP - E_M) (Wood & Slater "
+        "2001); below 1 transmission fails",
+        -1,
+        "Compared here is the highest-[Mg]o scenario with normal. Mg2+ competes with Ca2+ "
+        "at the motor nerve terminal (Dodge-Rahamimoff) and lowers quantal content; the "
+        "model's [Mg]o is free Mg2+, about 55-70 % of total serum Mg2+. The [Mg]o where the "
+        "safety factor falls below 1 and where transmission blocks, beside the clinical "
+        "total serum levels of lost tendon reflexes (3.5-5 mmol/L) and respiratory "
+        "paralysis (5-6.5 mmol/L; Lu & Nightingale 2000), are in the neuromuscular file's "
+        "therapeutic_window table and in docs/guide.md ('Protocol notes: neuromuscular').",
+        versus="excess",
     ),
 )
 
@@ -357,14 +382,25 @@ def measure_dose_response(
     return text, png
 
 
-def _direction(values: dict[str, float], scenarios: dict[str, float]) -> int | None:
-    """Sign of (most deficient scenario - normal), or None if not computable."""
+def _direction(
+    values: dict[str, float], scenarios: dict[str, float], versus: str = "deficiency"
+) -> int | None:
+    """Sign of (most deficient scenario - normal), or None if not computable.
+
+    ``versus="excess"``: of (highest-[Mg]o scenario - normal) instead.
+    """
     if "normal" not in values:
         return None
-    low = [n for n, mg in scenarios.items() if mg < scenarios["normal"]]
-    if not low:
-        return None
-    worst = min(low, key=lambda n: scenarios[n])
+    if versus == "excess":
+        high = [n for n, mg in scenarios.items() if mg > scenarios["normal"]]
+        if not high:
+            return None
+        worst = max(high, key=lambda n: scenarios[n])
+    else:
+        low = [n for n, mg in scenarios.items() if mg < scenarios["normal"]]
+        if not low:
+            return None
+        worst = min(low, key=lambda n: scenarios[n])
     a, b = values[worst], values["normal"]
     if not (np.isfinite(a) and np.isfinite(b)):
         return None
@@ -408,8 +444,8 @@ def summary_table(
         else:
             values = measure_values(m, info["path"], scenarios)
             row.update(values)
-            d = _direction(values, scenarios)
-            row["predicted"] = _ARROW[m.predicted]
+            d = _direction(values, scenarios, m.versus)
+            row["predicted"] = _ARROW[m.predicted] + (" (excess)" if m.versus == "excess" else "")
             row["model"] = _ARROW[d]
             row["agrees"] = "yes" if d == m.predicted else ("n/a" if d is None else "no")
             row["dose_response"], png = measure_dose_response(m, info["path"], out_dir)
@@ -503,7 +539,7 @@ def render_html(
 Every number in the table is read back from the HDF5 files beside this page.</p>
 <h2>Deficiency symptoms and the model measures that stand for them</h2>
 <table id="summary"><thead><tr><th>symptom (seed)</th><th>model measure</th>{head}
-<th>seed predicts (deficiency)</th><th>model gives</th><th>agrees</th>
+<th>seed predicts (deficiency; excess where marked)</th><th>model gives</th><th>agrees</th>
 <th>dose&ndash;response vs [Mg]o (Hill fit)</th><th>note</th></tr></thead>
 <tbody>{"".join(body)}</tbody></table>
 <h2>Figures, one per protocol</h2>

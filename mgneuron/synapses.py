@@ -1,9 +1,11 @@
 """Synapses: describe, place and drive the Mg-aware synapse mechanisms.
 
-Two point processes share one presynaptic release model (``mechanisms/release.inc``):
+Three point processes share one presynaptic release model (``mechanisms/release.inc``):
 
-``GluSynMg``    AMPA + NMDA (NMDA Mg2+ block from ``mgblock.inc``), E_rev 0 mV
-``GabaASynMg``  GABA-A with [Mg]o-modulated conductance, E_GABA -75 mV
+``GluSynMg``     AMPA + NMDA (NMDA Mg2+ block from ``mgblock.inc``), E_rev 0 mV
+``GabaASynMg``   GABA-A with [Mg]o-modulated conductance, E_GABA -75 mV
+``EndplateSyn``  nicotinic ACh receptors of a neuromuscular endplate, released in quanta
+                 (:mod:`mgneuron.endplate`), E_rev 0 mV
 
 A :class:`SynapseSpec` describes a synapse (mechanism, peak conductance, release
 parameters, further NMODL parameters) and is picklable; :func:`instantiate` creates the
@@ -62,7 +64,13 @@ __all__ = [
 ]
 
 #: Kind of synapse -> NMODL point process.
-MECHANISMS = {"glutamate": "GluSynMg", "gaba_a": "GabaASynMg"}
+MECHANISMS = {"glutamate": "GluSynMg", "gaba_a": "GabaASynMg", "acetylcholine": "EndplateSyn"}
+#: Kind of synapse -> its NMODL source file (for messages).
+_MOD_FILES = {
+    "glutamate": "glusyn_mg.mod",
+    "gaba_a": "gabaa_mg.mod",
+    "acetylcholine": "endplate.mod",
+}
 
 #: Default release of GluSynMg: depressing E->E ("E2"), Markram et al. 2015 (Cell 163:456).
 GLU_RELEASE = ReleaseSpec(U=0.5, tau_rec_ms=671.0, tau_facil_ms=17.0)
@@ -80,7 +88,8 @@ class SynapseSpec:
     Parameters
     ----------
     kind : str
-        ``"glutamate"`` (GluSynMg) or ``"gaba_a"`` (GabaASynMg).
+        ``"glutamate"`` (GluSynMg), ``"gaba_a"`` (GabaASynMg) or ``"acetylcholine"``
+        (EndplateSyn, :func:`mgneuron.endplate.EndplateSpec.synapse`).
     gmax_uS : float
         Peak conductance of a spike that releases everything (uS); a spike activates
         ``gmax_uS * released`` (released in [0, 1] from the release model).
@@ -327,7 +336,7 @@ def instantiate(spec: SynapseSpec, segment, seed: int = 0, gid: int = 0, index: 
         if not hasattr(pp, name):
             raise MgNeuronError(
                 f"{spec.mechanism} has no parameter {name!r}; see mechanisms/"
-                f"{'glusyn_mg' if spec.kind == 'glutamate' else 'gabaa_mg'}.mod"
+                f"{_MOD_FILES[spec.kind]}"
             )
         setattr(pp, name, value)
     ids = (int(seed), int(gid), int(index))

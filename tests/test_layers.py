@@ -20,6 +20,7 @@ LAYERS: dict[str, int] = {
     "mgneuron._version": 0,
     "mgneuron.environment": 1,
     "mgneuron.release": 1,
+    "mgneuron.endplate": 1,
     "mgneuron.screening": 1,
     "mgneuron.biophysics": 1,
     "mgneuron.mgblock": 1,

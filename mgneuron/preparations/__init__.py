@@ -4,6 +4,9 @@
   at its own holding potential (SEClamp), for synapses measured under voltage clamp
 - :mod:`~mgneuron.preparations.current_clamp`: a cell or a myelinated axon at rest in
   its bath, under current clamp, with spike detection
+- :mod:`~mgneuron.preparations.muscle`: a muscle fibre with its endplate (quantal
+  acetylcholine release, nicotinic receptors) and a detector of propagated action
+  potentials, for the neuromuscular junction
 - :mod:`~mgneuron.preparations.sites`: location rules checked on the cell of a condition
   before a sweep simulates (memoised per cell)
 """
