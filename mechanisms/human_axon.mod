@@ -10,8 +10,13 @@ Currents (densities in mA/cm2, V in mV), ohmic with fixed reversal potentials (t
 published model uses Goldman-Hodgkin-Katz driving forces; an ohmic driving force is the
 approximation made here and stated in mgneuron/axon/human.py):
     inat  = gnat  * m^3 h (v - ena)          transient Na+
-    inap  = gnap  * m^3   (v - ena)          persistent Na+ (the same activation, no
-                                             inactivation: Bostock & Rothwell 1997)
+    inap  = gnap  * p^3   (v - ena)          persistent Na+: no inactivation, the
+                                             activation of m shifted by vp (mV, RANGE;
+                                             default -15: persistent channels open at
+                                             more negative potentials than transient
+                                             ones, which is what lets them lengthen the
+                                             strength-duration time constant, Bostock &
+                                             Rothwell 1997, J Physiol 498:277)
     ikf   = gkf   * n^2   (v - ek)           fast K+ (Kv1)
     iks   = gks   * s     (v - ek)           slow K+ (Kv7)
     ih    = gh    * q     (v - eh)           HCN (Ih), mixed Na/K current
@@ -37,7 +42,7 @@ Q10^((celsius - 37)/10), Q10 = 2.2 (m, n), 2.9 (h), 3.0 (s, q).
 
 Gating shift (mechanisms/surface_charge.inc interface): every rate is evaluated at
 u = v - vgate with vgate = vshift + screening_shift(mgo, cao), so [Mg]o and [Ca]o reach
-all five gates through divalent screening. Leak and pump are not voltage-gated.
+all six gates through divalent screening. Leak and pump are not voltage-gated.
 ENDCOMMENT
 
 NEURON {
@@ -45,7 +50,7 @@ NEURON {
     NONSPECIFIC_CURRENT inat, inap, ikf, iks, ih, ilk, ipump
     USEION mg READ mgo VALENCE 2
     USEION ca READ cao VALENCE 2
-    RANGE gnat, gnap, gkf, gks, gh, glk, ipump0, ena, ek, eh, vs, vq, vshift
+    RANGE gnat, gnap, gkf, gks, gh, glk, ipump0, ena, ek, eh, vs, vq, vp, vshift
     RANGE inat, inap, ikf, iks, ih, ilk, ipump, vgate
 }
 
@@ -71,6 +76,7 @@ PARAMETER {
     eh = -32 (mV)
     vs = -60 (mV)
     vq = -110 (mV)
+    vp = -15 (mV)
     vshift = 0 (mV)
     q10_m = 2.2 (1)
     q10_h = 2.9 (1)
@@ -95,6 +101,8 @@ ASSIGNED {
     qh (1)
     qs (1)
     m_inf (1)
+    p_inf (1)
+    tau_p (ms)
     h_inf (1)
     n_inf (1)
     s_inf (1)
@@ -107,7 +115,7 @@ ASSIGNED {
 }
 
 STATE {
-    m h n s q
+    m h n s q p
 }
 
 INITIAL {
@@ -116,6 +124,7 @@ INITIAL {
     qs = q10_s^((celsius - tref) / 10 (degC))
     rates(v)
     m = m_inf
+    p = p_inf
     h = h_inf
     n = n_inf
     s = s_inf
@@ -125,7 +134,7 @@ INITIAL {
 BREAKPOINT {
     SOLVE states METHOD cnexp
     inat = gnat * m * m * m * h * (v - ena)
-    inap = gnap * m * m * m * (v - ena)
+    inap = gnap * p * p * p * (v - ena)
     ikf = gkf * n * n * (v - ek)
     iks = gks * s * (v - ek)
     ih = gh * q * (v - eh)
@@ -136,6 +145,7 @@ BREAKPOINT {
 DERIVATIVE states {
     rates(v)
     m' = (m_inf - m) / tau_m
+    p' = (p_inf - p) / tau_p
     h' = (h_inf - h) / tau_h
     n' = (n_inf - n) / tau_n
     s' = (s_inf - s) / tau_s
@@ -160,6 +170,10 @@ PROCEDURE rates(vm) {
     b = qm * 3.973 * lintrap(-(u + 61), 9.41)
     tau_m = 1 / (a + b)
     m_inf = a * tau_m
+    a = qm * 1.872 * lintrap(u - vp + 56.59, 6.06)
+    b = qm * 3.973 * lintrap(-(u - vp + 61), 9.41)
+    tau_p = 1 / (a + b)
+    p_inf = a * tau_p
     a = qh * 0.55 * lintrap(-(u + 109.74), 9.06)
     b = qh * 22.61 / (1 + exp(-(u + 26) / 12.5))
     tau_h = 1 / (a + b)

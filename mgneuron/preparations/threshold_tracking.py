@@ -34,7 +34,7 @@ from mgneuron.screening import shift_mV
 __all__ = ["SPIKE_MV", "Tracking", "threshold_tracking"]
 
 SPIKE_MV = -20.0  # spike detection level at the node (mV)
-_GATES = ("m", "h", "n", "s", "q")  # the states of mechanisms/human_axon.mod
+_GATES = ("m", "h", "n", "s", "q", "p")  # the states of mechanisms/human_axon.mod
 
 
 class Tracking:
