@@ -51,7 +51,7 @@ NEURON {
     USEION mg READ mgo VALENCE 2
     USEION ca READ cao VALENCE 2
     RANGE gnat, gnap, gkf, gks, gh, glk, ipump0, ena, ek, eh, vs, vq, vp, vshift
-    RANGE inat, inap, ikf, iks, ih, ilk, ipump, vgate
+    RANGE inat, inap, ikf, iks, ih, ilk, ipump, vgate, m_inf, p_inf, s_inf, q_inf
 }
 
 UNITS {
