@@ -37,13 +37,16 @@ Methods
    (onset to onset). ``refractoriness_pct`` = threshold change at 2.5 ms,
    ``superexcitability_pct`` = the most negative change over 4-15 ms,
    ``subexcitability_pct`` = the largest over 20-60 ms.
+8. *After-discharge* ``after_spikes``: spikes after the first in ``after_ms`` following
+   one recovery-cycle conditioning pulse (repetitive firing of a motor axon is the nerve
+   side of cramps and fasciculation).
 
 Features (one row per condition): ``fibre, mg_mM, ca_mM, shift_mV, rest_mV,
 settle_spikes, settle_drift_mV`` (spontaneous spikes and drift of the node over the
 2 s that find the rest: both 0 at a true rest),
 threshold_nA, rheobase_nA, sdtc_ms, ted40_pct, ted40_late_pct, teh40_pct,
 teh40_early_pct, iv_slope, refractoriness_pct, superexcitability_pct,
-subexcitability_pct``, and the curves: ``sd{k}_ms``/``sd{k}_nA``, ``ted{k}_ms``/
+subexcitability_pct, after_spikes``, and the curves: ``sd{k}_ms``/``sd{k}_nA``, ``ted{k}_ms``/
 ``ted{k}_pct``, ``teh{k}_ms``/``teh{k}_pct``, ``iv{k}_current_pct``/``iv{k}_pct``,
 ``rc{k}_ms``/``rc{k}_pct``. Table ``curves``: the curves in long form. Rheobase and
 thresholds are currents into the node (nA), not the mA of surface stimulation.
@@ -85,7 +88,7 @@ SD_DURATIONS = (0.2, 0.4, 0.6, 0.8, 1.0)
 #: What ``quick=True`` replaces: fewer points (each index window still sampled), coarser
 #: time step and tolerance.
 QUICK = {
-    "dt": 0.025, "rel_tol": 0.02, "sd_durations_ms": "0.2,1", "te_delays_ms": "10,15,20,90,95,99",
+    "dt": 0.025, "rel_tol": 0.01, "sd_durations_ms": "0.2,1", "te_delays_ms": "10,15,20,90,95,99",
     "iv_levels_pct": "10,0,-10", "rc_intervals_ms": "2.5,4,6.3,10,25,40",
 }  # fmt: skip
 
@@ -122,7 +125,7 @@ class NerveExcitability(Protocol):
         Param("fibre", FIBRE_NAMES, "", "human axon: motor, sensory", str, grid=True,
               choices=FIBRE_NAMES),
         mg_param((0.5, 1.0, 2.0), "[Mg]o"),
-        ca_param(2.0, "[Ca]o"),
+        ca_param((2.0,), "[Ca]o (swept)"),
         celsius_param(37.0, "temperature of the axon"),
         Param("rel_tol", 0.005, "", "relative tolerance of every threshold bisection", float,
               minimum=1e-6),
@@ -147,7 +150,9 @@ class NerveExcitability(Protocol):
               str),
         Param("rc_factor", 3.0, "", "recovery cycle: conditioning pulse / control threshold",
               float, minimum=1.0),
-        Param("quick", False, "", "fewer points, dt 0.025 ms, 2 % tolerance (report --quick)",
+        Param("after_ms", 100.0, "ms", "after-discharge: window after a supramaximal pulse",
+              float, minimum=1.0),
+        Param("quick", False, "", "fewer points, dt 0.025 ms, 1 % tolerance (report --quick)",
               bool),
     )  # fmt: skip
     defaults = {"dt": 0.01, "tstop": 1.0}
@@ -270,6 +275,9 @@ def _battery(tr, p) -> dict:
     row["refractoriness_pct"] = value_at(intervals, change, 2.5)
     row["superexcitability_pct"] = window_extreme(intervals, change, 4.0, 15.0, "min")
     row["subexcitability_pct"] = window_extreme(intervals, change, 20.0, 60.0, "max")
+    # After-discharge: spikes after the first one of a supramaximal pulse.
+    spikes = tr.run(cond, (0.0, 0.0, 0.0), T0_MS + p.after_ms)
+    row["after_spikes"] = max(int(spikes.size) - 1, 0)
     return row
 
 
