@@ -117,3 +117,18 @@ def test_bad_parameters_are_refused(tmp_path):
     with pytest.raises(ProtocolError, match="fibre"):
         run("nerve_excitability", tmp_path / "e.h5", mg=[1.0], fibre=["autonomic"])
     assert not any(tmp_path.iterdir())
+
+
+def test_weiss_law_two_points_agree_with_the_regression(tmp_path):
+    """Second method for SDTC and rheobase: the least-squares line of threshold charge on
+    duration over the five TROND durations (0.2-1 ms) gives the two-point (0.2, 1 ms)
+    values within 5 %, and the charge is linear in the duration (R^2 > 0.995; 0.9990 here)."""
+    out = run("nerve_excitability", tmp_path / "sd.h5", mg=[1.0], fibre=["motor"], quiet=True,
+              **{**SMALL, "sd_durations_ms": "0.2,0.4,0.6,0.8,1"})  # fmt: skip
+    r = read_features(out).iloc[0]
+    t = np.array([r[f"sd{k}_ms"] for k in range(5)])
+    q = t * np.array([r[f"sd{k}_nA"] for k in range(5)])
+    slope, icpt = np.polyfit(t, q, 1)
+    assert np.corrcoef(t, q)[0, 1] ** 2 > 0.995
+    assert slope == pytest.approx(r["rheobase_nA"], rel=0.05)
+    assert icpt / slope == pytest.approx(r["sdtc_ms"], rel=0.05)
