@@ -134,6 +134,7 @@ STEPS: tuple[ReportStep, ...] = (
         full={},
     ),
     ReportStep("neuromuscular", quick={"n_trials": 10}, full={}, extra_mg=(2.0, 4.0, 6.0)),
+    ReportStep("nerve_excitability", quick={"quick": True}, full={}),
     ReportStep(
         "low_mg_network", quick={"tstop": 2000.0, "ca": [2.0]}, full={"ca": [2.0]}, extra_mg=(0.1,)
     ),
@@ -143,29 +144,33 @@ MEASURES: tuple[Measure, ...] = (
     Measure(
         "Muscle cramps and spasms",
         "Impaired muscle relaxation: too little Mg2+ to counteract Ca2+ (seed)",
-        "excitability_mg",
+        "nerve_excitability",
         "rheobase_nA",
-        {"cell": "axon"},
-        "rheobase of a 10 um myelinated motor axon (nA, Weiss's law); lower = fires more easily",
+        {"fibre": "motor"},
+        "rheobase of a human motor axon, threshold tracking (nA into the node, Weiss's law "
+        "from 0.2 and 1 ms pulses); lower = fires more easily",
         -1,
         "Muscle contraction itself is not modelled; the nerve side of cramps, a motor axon "
-        "that fires more easily, is. Repetitive after-discharge (excitability_mg n_spikes) "
-        "appears only near 0 mM Mg at 2 mM Ca, or with coupled hypocalcaemia "
-        "(--hypocalcaemia).",
+        "that fires more easily, is (human node-internode axon, Howells et al. 2012, with "
+        "divalent screening). Its after-discharge (nerve_excitability after_spikes: spikes "
+        "after a supramaximal pulse) stays 0 in every scenario at 2 mM Ca: the model gives "
+        "a lower threshold, not spontaneous or repetitive firing (docs/guide.md, "
+        "'Protocol notes: nerve_excitability').",
     ),
     Measure(
         "Numbness and tingling",
         "Neuromuscular hyperexcitability and impaired nerve signal transmission (seed)",
-        "excitability_mg",
-        "threshold_mV",
-        {"cell": "axon"},
-        "voltage threshold of a myelinated axon's node (mV; dV/dt 100 mV/ms, 0.1 ms pulse "
-        "2 % above threshold); lower = more excitable",
+        "nerve_excitability",
+        "rheobase_nA",
+        {"fibre": "sensory"},
+        "rheobase of a human sensory axon, threshold tracking (nA into the node, Weiss's "
+        "law from 0.2 and 1 ms pulses); lower = more excitable",
         -1,
         "Paraesthesia arises from ectopic firing of sensory axons; the model gives the "
-        "threshold change from divalent surface-charge screening. The node's threshold moves "
-        "1.3-1.6 times the gating shift, because the fibre's rest is held by the unscreened "
-        "internodal membrane (docs/guide.md, 'Excitability and threshold').",
+        "excitability indices clinicians measure (TROND). Besides the rheobase, "
+        "superexcitability grows and TEh deepens slightly at low [Mg]o; no spontaneous "
+        "firing at 2 mM Ca (settle_spikes 0). Ca2+ moves every index more than Mg2+ "
+        "(docs/guide.md, 'Protocol notes: nerve_excitability').",
     ),
     Measure(
         "Anxiety and restlessness",

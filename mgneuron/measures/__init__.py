@@ -11,6 +11,7 @@ closed forms and reused on stored traces.
 - :mod:`~mgneuron.measures.excitability`: rheobase, f-I gain
 - :mod:`~mgneuron.measures.threshold`: Weiss's strength-duration law, site of spike initiation
 - :mod:`~mgneuron.measures.network`: population rate, bursts, synchrony of a network
+- :mod:`~mgneuron.measures.nerve_excitability`: the TROND indices of threshold tracking
 """
 
 from mgneuron.measures.baseline import Baseline, BaselineWarning, baseline
