@@ -31,8 +31,9 @@ Methods
    ``v_sd_mV`` at the middle of the stretch (NaN if it outlasts ``tstop``);
    ``k_threshold_mM``: the smallest bolus that starts SD, by bisection on
    ``k_bolus_mM`` (:func:`mgneuron.measures.bisection.bisect_boundary`, to
-   ``threshold_tol_mM``, from the resting [K+]o to ``k_bolus_max_mM``; NaN when even the
-   largest bolus does not; the resting [K+]o itself when the tissue is unstable at rest).
+   ``threshold_tol_mM``, from the resting [K+]o to ``k_bolus_max_mM``; +inf when even the
+   largest bolus does not, as with the NMDA conductance blocked; the resting [K+]o itself
+   when the tissue is unstable at rest; NaN with ``--threshold false``).
    Bisection runs end early once decided (the wave at the far end, or every voxel back
    below -60 mV with [K+]o within 0.5 mM of rest).
 
@@ -188,6 +189,7 @@ class SpreadingDepolarization(Protocol):
                     seen[k_bolus] = bool(r.v_mV[:, i_far].max() >= p.v_sd_mV)
                 return seen[k_bolus]
 
+            threshold = math.inf  # no bolus up to k_bolus_max_mM starts SD
             if starts(p.k_bolus_max_mM):
                 threshold = bisect_boundary(
                     starts, spec.ko_mM, p.k_bolus_max_mM, p.threshold_tol_mM

@@ -61,9 +61,10 @@ def wave_speed_mm_per_min(x_um, arrivals_ms) -> float:
 
 
 def depolarization_duration_s(t_ms, v, v_sd_mV: float = -30.0) -> float:
-    """Time from the first upward to the next downward crossing of ``v_sd_mV`` (s).
+    """Time from the first upward crossing of ``v_sd_mV`` to the downward one after the peak (s).
 
-    NaN when the trace never crosses upward or is still depolarized at its end (the
+    The end is sought after the peak, so a wobble around the level on the way up does not
+    end the depolarization. NaN when the trace never crosses upward or is still depolarized at its end (the
     duration is then longer than the run: lengthen ``tstop``).
     """
     t = np.asarray(t_ms, dtype=float)
@@ -72,10 +73,11 @@ def depolarization_duration_s(t_ms, v, v_sd_mV: float = -30.0) -> float:
     if up.size == 0:
         return math.nan
     i0 = up[0]
-    down = np.flatnonzero(v[i0:] < v_sd_mV)
+    peak = i0 + int(np.argmax(v[i0:]))
+    down = np.flatnonzero(v[peak:] < v_sd_mV)
     if down.size == 0:
         return math.nan
-    i1 = i0 + down[0]
+    i1 = peak + down[0]
 
     def cross(i):
         if i == 0:

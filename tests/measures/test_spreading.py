@@ -47,6 +47,15 @@ def test_interpolated_crossing_is_exact_for_a_ramp():
     assert depolarization_duration_s(t, v[:, 0]) != depolarization_duration_s(t, v[:, 0])  # NaN
 
 
+def test_a_wobble_on_the_way_up_does_not_end_the_depolarization():
+    t = np.arange(0.0, 10001.0, 10.0)
+    v = np.full(t.size, -70.0)
+    v[(t >= 1000) & (t < 8000)] = -5.0
+    v[(t >= 1000) & (t < 1020)] = -29.0  # up through -30 mV ...
+    v[(t >= 1020) & (t < 1040)] = -31.0  # ... a dip back below it ...
+    assert depolarization_duration_s(t, v) == pytest.approx(7.0, abs=0.02)
+
+
 def test_no_wave_no_speed():
     x, t, v, ko, _ = _wave(speed_mm_per_min=1.0)  # reaches only 667 um in 40 s
     f = sd_features(x, t, v, t, ko, 500.0, 1350.0)
