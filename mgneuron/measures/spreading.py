@@ -64,8 +64,8 @@ def depolarization_duration_s(t_ms, v, v_sd_mV: float = -30.0) -> float:
     """Time from the first upward crossing of ``v_sd_mV`` to the downward one after the peak (s).
 
     The end is sought after the peak, so a wobble around the level on the way up does not
-    end the depolarization. NaN when the trace never crosses upward or is still depolarized at its end (the
-    duration is then longer than the run: lengthen ``tstop``).
+    end the depolarization. NaN when the trace never crosses upward or is still depolarized
+    at its end (the duration is then longer than the run: lengthen ``tstop``).
     """
     t = np.asarray(t_ms, dtype=float)
     v = np.asarray(v, dtype=float)
