@@ -183,8 +183,9 @@ class StripRun:
         Sample times (ms) and membrane potentials (mV), shape (n_times, n_voxels).
     stopped_ms : float
         The time the run ended (ms): ``tstop`` or earlier when ``stop`` said so.
-    k_amounts : list of dict
-        With ``track_amounts``: K+ amounts (amol) at every ``ko`` sample.
+    amounts : list of dict
+        With ``track_amounts``: at every ``ko`` sample, per ion ("k", "na", "cl") its
+        amounts (amol) from :meth:`TissueStrip.amounts_amol`.
     """
 
     x_um: np.ndarray
@@ -193,7 +194,7 @@ class StripRun:
     t_v_ms: np.ndarray
     v_mV: np.ndarray
     stopped_ms: float
-    k_amounts: list = field(default_factory=list)
+    amounts: list = field(default_factory=list)
 
 
 def run_strip(
@@ -221,7 +222,7 @@ def run_strip(
     stop : callable(t_ms, v_mV row, ko_mM row) -> bool, optional
         Checked every ``check_every_ms``; True ends the run early.
     track_amounts : bool
-        Keep the K+ amounts (intra, extra, glia) at every ``ko`` sample (slower).
+        Keep the amounts of K+ (intra, extra, glia), Na+ and Cl- at every ``ko`` sample.
     """
     h = hoc()
     try:
@@ -247,7 +248,7 @@ def run_strip(
         if track_amounts:
 
             def keep():
-                amounts.append(strip.amounts_amol("k"))
+                amounts.append({ion: strip.amounts_amol(ion) for ion in ("k", "na", "cl")})
 
             n_keep = int(settings.tstop // ko_every_ms)
             events += [(ko_every_ms * i, keep) for i in range(n_keep + 1)]
@@ -265,7 +266,7 @@ def run_strip(
             t_v_ms=_sample_times(vm.shape[0], sim, v_every_ms),
             v_mV=vm,
             stopped_ms=stopped["t"],
-            k_amounts=amounts,
+            amounts=amounts,
         )
         return result
     finally:

@@ -40,9 +40,9 @@ def _initial_k_amol(k_bolus):
 def test_potassium_moves_only_through_membrane_pump_and_glia(h):
     """With a 20 mM bolus (SD starts), intra + extra K+ changes only by the glial store."""
     r = _run(h)
-    a0, a1 = r.k_amounts[0], r.k_amounts[-1]
+    a0, a1 = r.amounts[0]["k"], r.amounts[-1]["k"]
     extra, intra = _initial_k_amol(20.0)
-    total = np.array([a["intra"] + a["extra"] + a["glia"] for a in r.k_amounts])
+    total = np.array([sum(a["k"].values()) for a in r.amounts])
     # the K+ put in at t = 0 (from the spec, not from rxd: 1e-6 covers rxd's volumes of the
     # pt3d cylinders, 6e-8 off) is all still there, and the total stays put to round-off
     assert np.abs(total / (extra + intra) - 1).max() < 1e-6
@@ -51,13 +51,16 @@ def test_potassium_moves_only_through_membrane_pump_and_glia(h):
     assert a1["glia"] - a0["glia"] > 1e-3 * a0["extra"]  # the glia did take K+ up
     assert neuron_and_ecs == pytest.approx(-(a1["glia"] - a0["glia"]), rel=1e-6)
     assert r.ko_mM.max() > 20.0  # the neurons released K+ (SD), not only the bolus
+    for ion in ("na", "cl"):  # no glial route: conserved in neurons + ECS
+        total = np.array([sum(a[ion].values()) for a in r.amounts])
+        assert np.ptp(total) / total[0] < 1e-9
 
 
 def test_pump_off_no_stimulus_conserves_and_rest_does_not_drift(h):
     r = _run(h, k_bolus=SPEC.ko_mM, pump=False, glia=False)
-    total = np.array([a["intra"] + a["extra"] for a in r.k_amounts])
+    total = np.array([a["k"]["intra"] + a["k"]["extra"] for a in r.amounts])
     assert np.ptp(total) / total[0] < 1e-9
-    assert all(a["glia"] == 0.0 for a in r.k_amounts)
+    assert all(a["k"]["glia"] == 0.0 for a in r.amounts)
     rest = _run(h, k_bolus=SPEC.ko_mM)
     assert np.abs(rest.ko_mM - SPEC.ko_mM).max() < 1e-3
     assert np.abs(rest.v_mV - SPEC.v_rest_mV).max() < 0.01
