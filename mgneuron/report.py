@@ -121,7 +121,9 @@ STEPS: tuple[ReportStep, ...] = (
         "low_mg_network", quick={"tstop": 2000.0, "ca": [2.0]}, full={"ca": [2.0]}, extra_mg=(0.1,)
     ),
     ReportStep(
-        "spreading_depolarization", quick={"threshold_tol_mM": 1.0, "tstop": 30000.0}, full={}
+        "spreading_depolarization",
+        quick={"threshold_tol_mM": 1.0, "k_bolus_max_mM": 30.0, "tstop": 30000.0},
+        full={},
     ),
 )
 
