@@ -99,6 +99,13 @@ def build_strip(
         raise ProtocolError(f"k_bolus_mM must be a positive concentration, got {k_bolus_mM}")
     if not (math.isfinite(bolus_radius_um) and bolus_radius_um >= 0):
         raise ProtocolError(f"bolus_radius_um must be >= 0 um, got {bolus_radius_um}")
+    from mgneuron.engine import coreneuron_active
+
+    if coreneuron_active():
+        raise ProtocolError(
+            "a tissue strip with rxd does not run on CoreNEURON (NEURON's rxd is not "
+            "supported there): run without --coreneuron"
+        )
     load()
     h = hoc()
     from neuron import rxd
