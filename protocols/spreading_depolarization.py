@@ -110,7 +110,7 @@ class SpreadingDepolarization(Protocol):
         Param("threshold_tol_mM", 0.25, "mM", "bisection tolerance of the threshold", float,
               minimum=1e-4),
         celsius_param(),
-        record_every_param(100.0, "sampling interval of the stored [K+]o (ms)"),
+        record_every_param(100.0, "sampling interval of the stored [K+]o"),
     )  # fmt: skip
     defaults = {"tstop": 40000.0, "dt": 0.5}
 
