@@ -76,3 +76,33 @@ def test_two_strips_in_one_process_run_alike(h):
     np.testing.assert_array_equal(a1.v_mV, a2.v_mV)
     assert not np.array_equal(a1.ko_mM, b.ko_mM)
     assert len(list(h.allsec())) == 0
+
+
+@pytest.mark.parametrize("mg", [0.5, 2.5])
+def test_sdneuron_nmda_and_pump_match_their_closed_forms(h, mg):
+    """The NMDA current reads mgo with the package's block (IC50 closed form of
+    mgneuron.mgblock) and the pump is Kager's form (mgneuron.tissue.pump_current)."""
+    from mgneuron.mgblock import ic50_formula
+    from mgneuron.tissue import nernst_mV, pump_current
+
+    reset()
+    sec = h.Section(name="sd_closed_form")
+    try:
+        sec.insert("SDNeuron")
+        m = sec(0.5).SDNeuron
+        m.gnap, m.gkdr, m.gcl, m.balance, m.gnmda, m.imax = 0.0, 0.0, 0.0, 0.0, 0.01, 0.005
+        m.gkl, m.gnal = 0.0, 0.0
+        sec.mgo, sec.cao, sec.ko, sec.ki, sec.nao, sec.nai = mg, 2.0, 3.5, 130.0, 140.0, 10.0
+        h.celsius = 34.0
+        h.finitialize(-20.0)
+        block = 1.0 / (1.0 + mg / ic50_formula(0, -20.0))
+        glu = 1.0 / (1.0 + np.exp(-(-20.0 + 40.0) / 5.0))
+        ek, ena = nernst_mV(3.5, 130.0), nernst_mV(140.0, 10.0)
+        gn = 0.01 * glu * block
+        expect = gn * (0.55 * (-20.0 - ena) + 0.45 * (-20.0 - ek))
+        assert m.inmda == pytest.approx(expect, rel=1e-6)
+        assert m.ipump == pytest.approx(float(pump_current(3.5, 10.0, 0.005)), rel=1e-9)
+        # the K+ share of the NMDA current and the pump's 2 K+ in per cycle
+        assert sec(0.5).ik == pytest.approx(gn * 0.45 * (-20.0 - ek) - 2 * m.ipump, rel=1e-6)
+    finally:
+        h.delete_section(sec=sec)
