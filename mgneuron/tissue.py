@@ -28,8 +28,11 @@ NEURON's rxd SD models, Kelley et al.)::
 
     J_glia([K]o) = G (s([K]o) - s([K]o,rest)),   s(k) = 1 / (1 + exp((k_half - k) / slope))
 
-G = 5 mM/s, k_half = 18 mM, slope = 2.5 mM; the resting uptake is returned by a glial leak
-(the ``- s(rest)`` term), so the resting tissue does not drift. The K+ taken up is kept in
+k_half = 18 mM and slope = 2.5 mM as published; G = 5 mM/s, the value of NEURON's rxd SD
+models (Cressman et al. used a larger G in their point model without diffusion). Two
+choices of this model: the resting uptake is returned by a glial leak (the ``- s(rest)``
+term), so the resting tissue does not drift, and the glia never give K+ back (no
+spatial buffering through a glial syncytium) within the 40 s of a run. The K+ taken up is kept in
 a glial store (an rxd species), so the K+ in the model is conserved exactly.
 """
 
