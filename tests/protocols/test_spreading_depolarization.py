@@ -61,6 +61,15 @@ def first_bolus(ko):
     return float(ko[(ko["t_ms"] == ko["t_ms"].min()) & (ko["element_id"] == 0)]["ko_mM"].iloc[0])
 
 
+def test_mk801_blocks_the_nmda_conductance_and_the_wave(tmp_path):
+    """The package's NMDA drugs reach the tissue's NMDA conductance: with MK-801 (1 uM) the
+    20 mM bolus that starts SD without it starts none (the NMDA current is needed)."""
+    out = run("spreading_depolarization", tmp_path / "mk.h5", mg=[1.0], drug="mk801",
+              drug_um=1.0, quiet=True, **SHORT)  # fmt: skip
+    row = read_features(out).iloc[0]
+    assert not bool(row["sd_started"]) and row["k_peak_mM"] < 5.0
+
+
 @pytest.mark.slow
 def test_sd_at_1mM_mg_and_a_small_bolus_recovers(tmp_path):
     big = read_features(run("spreading_depolarization", tmp_path / "big.h5", mg=[1.0],
