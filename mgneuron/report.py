@@ -138,6 +138,11 @@ STEPS: tuple[ReportStep, ...] = (
     ReportStep(
         "low_mg_network", quick={"tstop": 2000.0, "ca": [2.0]}, full={"ca": [2.0]}, extra_mg=(0.1,)
     ),
+    ReportStep(
+        "spreading_depolarization",
+        quick={"threshold_tol_mM": 1.0, "k_bolus_max_mM": 30.0, "tstop": 30000.0},
+        full={},
+    ),
 )
 
 MEASURES: tuple[Measure, ...] = (
@@ -186,10 +191,28 @@ MEASURES: tuple[Measure, ...] = (
     Measure(
         "Migraine headaches",
         "Excessive vasodilation or nerve excitability (seed)",
-        None,
-        note="Not covered. The model has no blood vessels (vasodilation), no cortical "
-        "spreading depression and no trigeminovascular system. The excitability part is the "
-        "same measure as in the rows above and is not repeated as a migraine proxy.",
+        "spreading_depolarization",
+        "k_threshold_mM",
+        {},
+        "threshold KCl bolus that starts cortical spreading depolarization (SD, the event "
+        "behind migraine aura) in an rxd tissue strip ([K+]o, mM); lower = more susceptible",
+        -1,
+        "Covered through SD (Leao's spreading depression): K+ released by depolarized "
+        "neurons diffusing in the extracellular space; low Mg2+ relieves the NMDA block and "
+        "lowers the threshold (Mody, Lambert & Heinemann 1987: low Mg induces SD in slices). "
+        "Vasodilation and the trigeminovascular system (the headache itself) are not "
+        "modelled and stay out. The SD speed is the next row.",
+    ),
+    Measure(
+        "Migraine headaches (SD speed)",
+        "Excessive vasodilation or nerve excitability (seed)",
+        "spreading_depolarization",
+        "sd_speed_mm_per_min",
+        {"sd_started": True},
+        "propagation speed of the SD wave started by a 20 mM KCl bolus (mm/min; 2-9 mm/min "
+        "in cortex)",
+        +1,
+        "Same runs as the row above; a faster wave is a more excitable tissue.",
     ),
     Measure(
         "Seizures (in severe cases)",

@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "mgneuron.biophysics": 1,
     "mgneuron.mgblock": 1,
     "mgneuron.nmda": 1,
+    "mgneuron.tissue": 1,
     "mgneuron.progress": 1,
     "mgneuron.measures": 1,
     "mgneuron.analysis": 1,

@@ -8,7 +8,8 @@ axes with units, gives [Mg]o a legend, writes a PNG and returns its path. A prot
 - one module per protocol figure: :mod:`~mgneuron.plots.nmda_iv`,
   :mod:`~mgneuron.plots.epsp_mg`, :mod:`~mgneuron.plots.release_mg`,
   :mod:`~mgneuron.plots.inhibition_mg`, :mod:`~mgneuron.plots.excitability_mg`,
-  :mod:`~mgneuron.plots.conduction`, :mod:`~mgneuron.plots.low_mg_network`
+  :mod:`~mgneuron.plots.conduction`, :mod:`~mgneuron.plots.low_mg_network`,
+  :mod:`~mgneuron.plots.spreading_depolarization`
 - :mod:`~mgneuron.plots.morphology`: drawing a morphology (``mgneuron morph``)
 """
 

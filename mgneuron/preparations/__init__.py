@@ -9,4 +9,6 @@
   potentials, for the neuromuscular junction
 - :mod:`~mgneuron.preparations.sites`: location rules checked on the cell of a condition
   before a sweep simulates (memoised per cell)
+- :mod:`~mgneuron.preparations.tissue`: a strip of tissue with extracellular K+, Na+ and
+  Cl- in NEURON rxd (spreading depolarization), built and torn down per run
 """
