@@ -76,6 +76,15 @@ class TissueStrip:
         import gc
 
         gc.collect()
+        # NEURON 9.0's rxd keeps its pointers to the 1-D concentrations (ki, nai, ...) of
+        # the deleted sections once the last species is gone (rxd._init returns early
+        # without species), and the next run of any model in this process dereferences
+        # them ("k_ion ki died"). Drop them here.
+        from neuron.rxd import rxd as rxd_module
+        from neuron.rxd import section1d
+
+        section1d._purge_cptrs()
+        rxd_module._update_node_data(True, True)
 
 
 def build_strip(

@@ -106,3 +106,18 @@ def test_sdneuron_nmda_and_pump_match_their_closed_forms(h, mg):
         assert sec(0.5).ik == pytest.approx(gn * 0.45 * (-20.0 - ek) - 2 * m.ipump, rel=1e-6)
     finally:
         h.delete_section(sec=sec)
+
+
+def test_a_plain_model_runs_after_a_strip_in_the_same_process(h):
+    """Regression: rxd kept pointers to the deleted strip's ki, so the next run of any
+    model in the process failed with "k_ion ki died" (fixed-step and CoreNEURON alike)."""
+    from mgneuron.engine import Simulation
+
+    _run(h, tstop=50.0)
+    sec = h.Section(name="after_strip")
+    sec.insert("hh")
+    sim = Simulation(RunSettings(tstop=5.0, dt=0.025))
+    v = sim.record(sec(0.5)._ref_v)
+    sim.run()
+    assert len(v) == 201 and max(v) < 50.0
+    h.delete_section(sec=sec)
