@@ -30,8 +30,10 @@ table: Bostock's human axon model as set out (node and internode, GHK driving fo
 with T = 310.16 K, rate table in A /ms, B mV, C mV) in chapter 10 of the CRC Press volume
 "Computational Neuroscience" (ISBN 978-1-4665-7832-6; read in the O'Reilly online copy,
 oreilly.com/library/view/computational-neuroscience/9781466578326/chapter-10.html), the
-model of Howells et al. 2012. The m, h, n constants and forms below are that table's
-values at 37 degC (tests/axon/test_human.py checks them to 1e-9); they are the human-node
+model of Howells et al. 2012. The m, h, n, s, q constants below are that table's values
+at 37 degC (tests/axon/test_human.py checks m, h, n to 1e-9); of the forms, alpha_m and
+alpha_n are printed there, the others (not legible in the copy read) are the
+Frankenhaeuser-Huxley forms of the human node as in McIntyre et al. 2002; they are the human-node
 kinetics of Schwarz, Reid & Bostock 1995 (Pflugers Arch 430:283, 20 degC) refitted at
 body temperature. Differences from that publication, stated: (1) ohmic, not GHK, driving
 forces (above); (2) its Na+ current carries a further factor u (table row B = -80 mV,

@@ -115,9 +115,11 @@ def test_spec_refuses_bad_values():
 #: The human-node rate table as published (A /ms, B mV, C mV at 37 degC; T = 310.16 K in
 #: the model's GHK terms): Bostock's human axon model as given in chapter 10 of the CRC
 #: "Computational Neuroscience" volume (ISBN 978-1-4665-7832-6), the model of Howells et
-#: al. 2012 (J Physiol 590:1625). Forms: alpha_m, alpha_n = A (V - B) / (1 - exp((B - V) / C));
-#: beta_m, beta_n, alpha_h = A (B - V) / (1 - exp((V - B) / C));
-#: beta_h = A / (1 + exp((B - V) / C)).
+#: al. 2012 (J Physiol 590:1625). Forms: alpha_m, alpha_n = A (V - B) / (1 - exp((B - V) / C))
+#: as printed there; beta_m, beta_n, alpha_h = A (B - V) / (1 - exp((V - B) / C)) and
+#: beta_h = A / (1 + exp((B - V) / C)) were not legible in the copy read and are the
+#: Frankenhaeuser-Huxley forms of the human node (Schwarz, Reid & Bostock 1995), as in the
+#: node of McIntyre et al. 2002.
 PUBLISHED_RATES = {
     "am": (1.872, -56.59, 6.06), "bm": (3.973, -61.0, 9.41),
     "ah": (0.550, -109.74, 9.06), "bh": (22.61, -26.0, 12.5),
