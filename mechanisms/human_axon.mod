@@ -25,7 +25,22 @@ approximation made here and stated in mgneuron/axon/human.py):
                                              (it changes over minutes; the tests last
                                              tenths of a second)
 
-Rate constants (/ms at 37 degC, u = v - vgate):
+Rate constants (/ms at 37 degC, u = v - vgate). Source, checked against the published
+table: Bostock's human axon model as set out (node and internode, GHK driving forces
+with T = 310.16 K, rate table in A /ms, B mV, C mV) in chapter 10 of the CRC Press volume
+"Computational Neuroscience" (ISBN 978-1-4665-7832-6; read in the O'Reilly online copy,
+oreilly.com/library/view/computational-neuroscience/9781466578326/chapter-10.html), the
+model of Howells et al. 2012. The m, h, n, s, q constants below are that table's values
+at 37 degC (tests/axon/test_human.py checks m, h, n to 1e-9); of the forms, alpha_m and
+alpha_n are printed there, the others (not legible in the copy read) are the
+Frankenhaeuser-Huxley forms of the human node as in McIntyre et al. 2002; they are the human-node
+kinetics of Schwarz, Reid & Bostock 1995 (Pflugers Arch 430:283, 20 degC) refitted at
+body temperature. Differences from that publication, stated: (1) ohmic, not GHK, driving
+forces (above); (2) its Na+ current carries a further factor u (table row B = -80 mV,
+C = -12 mV; the row's rate constant and u's role were not legible in the copy read), not
+included here; (3) the persistent Na+ gate p and the node/internode conductances and
+capacitances are this package's (mgneuron/axon/human.py), not the published fit, whose
+parameter table was not found in any source available here.
     alpha_m = 1.872 (u + 56.59) / (1 - exp(-(u + 56.59) / 6.06))
     beta_m  = 3.973 (-(u + 61)) / (1 - exp((u + 61) / 9.41))
     alpha_h = 0.55 (-(u + 109.74)) / (1 - exp((u + 109.74) / 9.06))
@@ -52,6 +67,7 @@ NEURON {
     USEION ca READ cao VALENCE 2
     RANGE gnat, gnap, gkf, gks, gh, glk, ipump0, ena, ek, eh, vs, vq, vp, vshift
     RANGE inat, inap, ikf, iks, ih, ilk, ipump, vgate, m_inf, p_inf, s_inf, q_inf
+    RANGE h_inf, n_inf, tau_m, tau_h, tau_n
 }
 
 UNITS {

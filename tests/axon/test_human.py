@@ -110,3 +110,60 @@ def test_spec_refuses_bad_values():
         HumanAxonSpec(v_rest_mV=-95.0)
     with pytest.raises(AxonError, match="unknown fibre"):
         human_axon_spec("autonomic")
+
+
+#: The human-node rate table as published (A /ms, B mV, C mV at 37 degC; T = 310.16 K in
+#: the model's GHK terms): Bostock's human axon model as given in chapter 10 of the CRC
+#: "Computational Neuroscience" volume (ISBN 978-1-4665-7832-6), the model of Howells et
+#: al. 2012 (J Physiol 590:1625). Forms: alpha_m, alpha_n = A (V - B) / (1 - exp((B - V) / C))
+#: as printed there; beta_m, beta_n, alpha_h = A (B - V) / (1 - exp((V - B) / C)) and
+#: beta_h = A / (1 + exp((B - V) / C)) were not legible in the copy read and are the
+#: Frankenhaeuser-Huxley forms of the human node (Schwarz, Reid & Bostock 1995), as in the
+#: node of McIntyre et al. 2002.
+PUBLISHED_RATES = {
+    "am": (1.872, -56.59, 6.06), "bm": (3.973, -61.0, 9.41),
+    "ah": (0.550, -109.74, 9.06), "bh": (22.61, -26.0, 12.5),
+    "an": (0.129, -53.0, 10.0), "bn": (0.324, -78.0, 10.0),
+}  # fmt: skip
+
+
+def _published(v: float, q_m: float = 1.0, q_h: float = 1.0) -> dict[str, float]:
+    def up(a, b, c):
+        return a * (v - b) / (1 - math.exp((b - v) / c))
+
+    def down(a, b, c):
+        return a * (b - v) / (1 - math.exp((v - b) / c))
+
+    r = PUBLISHED_RATES
+    am, bm = q_m * up(*r["am"]), q_m * down(*r["bm"])
+    ah, bh = q_h * down(*r["ah"]), q_h * r["bh"][0] / (1 + math.exp((r["bh"][1] - v) / r["bh"][2]))
+    an, bn = q_m * up(*r["an"]), q_m * down(*r["bn"])
+    return {"m_inf": am / (am + bm), "tau_m": 1 / (am + bm), "h_inf": ah / (ah + bh),
+            "tau_h": 1 / (ah + bh), "n_inf": an / (an + bn), "tau_n": 1 / (an + bn)}  # fmt: skip
+
+
+@pytest.mark.parametrize("celsius", [37.0, 27.0])
+def test_na_and_kf_gates_are_the_published_table(h, celsius):
+    """m, h (transient Na+) and n (Kf) equal the published rate table (1e-9 relative; no
+    gating shift in the reference bath) at 37 degC, and scale with Q10 2.2 (m, n) and 2.9
+    (h) below it. At rest (-84 mV, 37 degC) Na+ inactivation recovers with a time constant
+    of 0.91 ms and h_inf = 0.80: the refractory period of the model follows from them."""
+    spec = human_axon_spec("motor")
+    with threshold_tracking(spec, Environment(mg_mM=1.0, ca_mM=2.0), celsius=celsius,
+                            settle_ms=1.0) as tr:  # fmt: skip
+        assert tr.shift_mV == 0.0
+        h.setdata_human_axon(tr.axon.node(0.5))
+        mech = tr.axon.node(0.5).human_axon
+        q_m, q_h = 2.2 ** ((celsius - 37) / 10), 2.9 ** ((celsius - 37) / 10)
+        for v in (-120.0, -84.0, -70.0, -55.0, -30.0, 0.0, 30.0):
+            h.rates_human_axon(v)
+            ref = _published(v, q_m, q_h)
+            got = {"m_inf": mech.m_inf, "tau_m": mech.tau_m, "h_inf": mech.h_inf,
+                   "tau_h": mech.tau_h, "n_inf": mech.n_inf,
+                   "tau_n": mech.tau_n}  # fmt: skip
+            for key, value in ref.items():
+                assert got[key] == pytest.approx(value, rel=1e-9), (v, key)
+    if celsius == 37.0:
+        rest = _published(-84.0)
+        assert rest["tau_h"] == pytest.approx(0.91, abs=0.01)
+        assert rest["h_inf"] == pytest.approx(0.80, abs=0.01)
