@@ -36,7 +36,9 @@ the same as in a serial run.
 
 Features: ``mg_mM, ca_mM, nmda_scale, drug, drug_um, rate_exc_hz, rate_inh_hz, n_bursts,
 burst_rate_hz, burst_duration_ms, burst_fraction, burst_participation, ibi_ms, synchrony,
-n_spikes_exc, n_spikes_inh, n_synapses, ranks, sim_s``. Spikes of both populations are stored in the
+n_spikes_exc, n_spikes_inh, n_synapses, sim_s``: every one but the timing ``sim_s`` is
+the same on any number of ranks (``n_synapses`` counts the synapses of all ranks). The
+number of ranks is the file attribute ``mpi_ranks``. Spikes of both populations are stored in the
 SONATA layout (``/runs/<id>/spikes/excitatory``, ``.../inhibitory``).
 
 Expected (in vitro: Isaev et al. 2012, J Neurophysiol 107:417; model precedent: Golomb
@@ -145,7 +147,7 @@ class LowMgNetwork(Protocol):
         row = {"mg_mM": p.mg_mM, "ca_mM": p.ca_mM, "nmda_scale": p.nmda_scale, "drug": p.drug}
         row["drug_um"] = p.drug_um if p.drug != "none" else 0.0
         row.update(feats)
-        row.update({"n_synapses": n_syn, "ranks": info.nhost, "sim_s": sim_s})
+        row.update({"n_synapses": n_syn, "sim_s": sim_s})
         return ConditionResult(
             features=[row],
             spikes={pop: Spikes(*spikes[pop]) for pop in (EXC, INH)},

@@ -77,8 +77,11 @@ class Network:
     gids : list of int
         Gids built here.
     cells : dict of int to ReducedCell
+    n_local_synapses : int
+        Recurrent synapses built on this rank.
     n_synapses : int
-        Recurrent synapses built here.
+        Recurrent synapses of the whole network (all ranks; summed with
+        ``pc.allreduce`` when the network is spread over several ranks).
     """
 
     def __init__(self, spec: NetworkSpec, pc, rank: int, nhost: int):
@@ -91,6 +94,7 @@ class Network:
         self._keep: list = []
         self._tvec = None
         self._idvec = None
+        self.n_local_synapses = 0
         self.n_synapses = 0
         self._cleared = False
 
@@ -147,6 +151,9 @@ def build(spec: NetworkSpec, info: RankInfo | None = None) -> Network:
     try:
         index = _cells(net, h)
         _connections(net, index)
+        net.n_synapses = net.n_local_synapses
+        if info.mpi and nhost > 1:  # collective: every rank of the model builds at once
+            net.n_synapses = int(round(net.pc.allreduce(float(net.n_local_synapses), 1)))
         _background(net, index, h)
         # Spike recording of every local gid.
         net._tvec, net._idvec = h.Vector(), h.Vector()
@@ -200,7 +207,7 @@ def _connections(net: Network, index: dict[int, int]) -> None:
             nc.weight[0] = 1.0
             nc.delay = float(conns.delay_ms[i])
             net._keep.extend((syn, nc))
-            net.n_synapses += 1
+            net.n_local_synapses += 1
 
 
 def _background(net: Network, index: dict[int, int], h) -> None:

@@ -23,7 +23,7 @@ import pytest
 
 from mgneuron.engine.ranks import mpiexec_command
 from mgneuron.network import EXC, INH
-from mgneuron.results import read_features, read_spikes
+from mgneuron.results import read_attrs, read_features, read_spikes
 from mgneuron.runner import run
 
 SMALL = {"n_exc": 40, "n_inh": 10, "tstop": 2000.0, "t_discard": 250.0}
@@ -173,4 +173,4 @@ def test_two_mpi_ranks_give_the_serial_spikes(tmp_path, h):
     a, b = read_spikes(serial), read_spikes(tmp_path / "mpi.h5")
     assert len(a) > 50
     pd.testing.assert_frame_equal(a, b)
-    assert (read_features(tmp_path / "mpi.h5")["ranks"] == 2).all()
+    assert read_attrs(tmp_path / "mpi.h5")["mpi_ranks"] == 2
