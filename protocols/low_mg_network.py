@@ -83,6 +83,10 @@ class LowMgNetwork(Protocol):
         Param("n_exc", 80, "", "pyramidal cells", int, minimum=2),
         Param("n_inh", 20, "", "basket cells", int, minimum=1),
         Param(
+            "density_per_mm3", 1.0e5, "1/mm3", "cells per mm3 of the layer-2/3 slab", float,
+            minimum=1.0,
+        ),
+        Param(
             "g_ee_uS", 0.0015, "uS", "E->E AMPA peak conductance per release", float, minimum=0.0
         ),
         Param("nmda_ratio", 1.0, "", "E->E NMDA/AMPA peak conductance ratio", float, minimum=0.0),
@@ -124,6 +128,7 @@ class LowMgNetwork(Protocol):
                 g_ee_uS=p.g_ee_uS,
                 nmda_ratio=p.nmda_ratio,
                 bg_rate_exc_hz=p.bg_rate_exc_hz,
+                density_per_mm3=p.density_per_mm3,
             )
             .scaled(nmda=p.nmda_scale, gaba=p.gaba_scale)
             .with_drug(p.drug, p.drug_um)
