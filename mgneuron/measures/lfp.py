@@ -142,14 +142,16 @@ def field_events(
     dt_ms: float,
     t0_ms: float = 0.0,
     k_mad: float = 8.0,
-    smooth_ms: float = 10.0,
+    smooth_ms: float = 20.0,
     merge_ms: float = 50.0,
     min_duration_ms: float = 20.0,
 ) -> list[tuple[float, float, float]]:
     """Find field events (population bursts seen in one channel of the LFP).
 
     The channel is smoothed with a Gaussian (``smooth_ms`` s.d., which removes the
-    fast transients of single spikes near the contact); an event is an epoch in which
+    transients of single cells near the contact: in the 40 + 10 network at 1 mM Mg the
+    550-um contact reached 9.1 MAD with 10 ms smoothing, 4.8 MAD with 20 ms, while its
+    bursts at <= 0.1 mM reach 12-14 MAD); an event is an epoch in which
     its distance from the median exceeds ``k_mad`` times the median absolute deviation
     (a robust noise scale: in an asynchronous recording the smoothed field is close to
     Gaussian noise, and 8 MAD = 5.4 s.d. is crossed about once in 3e7 independent
