@@ -43,7 +43,9 @@ def _spin(n: int) -> float:
 
 
 def ceiling(nproc: int, n: int = 20_000_000) -> float:
-    """N * t(one loop in one process) / t(N loops in N processes at once)."""
+    """N * t(one loop in one process) / t(N loops in N processes at once); 1 for N = 1."""
+    if nproc == 1:
+        return 1.0
     with ProcessPoolExecutor(nproc) as ex:
         list(ex.map(_spin, [1000] * nproc))  # start the processes outside the timing
         t0 = time.perf_counter()
