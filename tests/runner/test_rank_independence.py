@@ -117,3 +117,27 @@ def test_one_and_two_ranks_write_the_same_results(tmp_path, name):
         assert (feats["n_synapses"] == 20 * (8 + 5) + 5 * (16 + 4)).all()
         assert np.isfinite(feats["rate_exc_hz"]).all()
     assert_same_results(one, two)
+
+
+def test_coreneuron_on_two_ranks_gives_the_neuron_results(tmp_path):
+    """``--coreneuron`` on 2 ranks: the same spikes, LFP report and features as NEURON on
+    1 rank (builds the CoreNEURON flavour of the mechanisms first if not cached, as
+    tests/runner/test_mpi.py does; 8 s once built)."""
+    from tests.runner.test_mpi import _WHY
+
+    if _WHY:
+        pytest.skip(_WHY)
+    _run(1, "low_mg_network", "nrn.h5", tmp_path)
+    cmd = mpiexec_command(2) + [sys.executable, "-m", "mgneuron.cli", "run", "low_mg_network"]
+    res = subprocess.run(
+        cmd + ["--mpi", "--coreneuron", *SMALL["low_mg_network"], "--out", "cn.h5", "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=900,
+        check=False,
+    )
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    assert_same_results(tmp_path / "nrn.h5", tmp_path / "cn.h5")
+    assert len(read_traces(tmp_path / "cn.h5", population="lfp")) > 0
