@@ -226,7 +226,9 @@ MEASURES: tuple[Measure, ...] = (
         "(Isaev et al. 2012). In this network they need [Mg]o <= 0.1 mM (the extra 0.1 mM "
         "run in the raster figure), as in 'Mg-free' ACSF; at the 0.2 mM scenario activity "
         "stays asynchronous, so a 'no change' here is the model's answer, not a failure "
-        "to run.",
+        "to run. The figure's bottom row shows the field potential (LFP at the laminar "
+        "probe, uV) of the same conditions: each population burst is a field event "
+        "(lfp_event_rate_hz), the slice correlate of an electrographic seizure.",
     ),
     Measure(
         "Excitotoxicity (seed: NMDA over-activation)",

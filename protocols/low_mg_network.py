@@ -30,14 +30,30 @@ Default conditions: the six [Mg]o values at 2 mM Ca; ``--sweep mg=0,0.1,0.3,0.5,
 ca=1,2,3`` adds the [Ca]o dependence.
 
 With ``mpiexec -n N mgneuron run low_mg_network --mpi`` the cells of every condition are
-dealt round-robin over the N ranks (``distributed``), spikes cross ranks through
+dealt to the N ranks by their estimated cost (compartments + synapses,
+:func:`mgneuron.network.builder.cell_costs`; ``distributed``), spikes cross ranks through
 ``ParallelContext``, and rank 0 gathers the spikes and writes the file; the spikes are
 the same as in a serial run.
 
 Features: ``mg_mM, ca_mM, nmda_scale, drug, drug_um, rate_exc_hz, rate_inh_hz, n_bursts,
 burst_rate_hz, burst_duration_ms, burst_fraction, burst_participation, ibi_ms, synchrony,
-n_spikes_exc, n_spikes_inh, n_synapses, ranks, sim_s``. Spikes of both populations are stored in the
+n_spikes_exc, n_spikes_inh, lfp_event_rate_hz, lfp_n_events, lfp_rms_uV,
+lfp_power_<band>`` (band: delta 1-4, theta 4-8, alpha 8-13, beta 13-30, gamma 30-80 Hz;
+uV^2), ``lfp_eeg_rms_uV, n_synapses, sim_s, gather_s``: every one but the timings
+``sim_s`` (initialisation + integration) and ``gather_s`` (rank 0 collecting spikes and
+LFP) is the same on any number of ranks (``n_synapses`` counts the synapses of all ranks). The
+number of ranks is the file attribute ``mpi_ranks``. Spikes of both populations are stored in the
 SONATA layout (``/runs/<id>/spikes/excitatory``, ``.../inhibitory``).
+
+Space and field potential: the cells lie in a layer-2/3 slab (:mod:`mgneuron.network.space`;
+``--density-per-mm3``) and connect preferably to near partners (Gaussian profiles of
+180 um from pyramidal, 100 um from basket cells). With ``--lfp`` (default on) the
+extracellular potential of every segment's membrane current (line sources, 0.3 S/m;
+:mod:`mgneuron.network.lfp`) is recorded at a 16-contact laminar probe through the slab
+and an "EEG" point 10 mm above it, box-averaged over ``--lfp-interval`` ms, summed over
+the ranks and stored as the report ``lfp`` (uV, one column per electrode, labelled
+``probe_<depth>um`` and ``eeg``); the ``lfp_*`` features come from the contact at 550 um
+(:func:`mgneuron.measures.lfp.lfp_features`).
 
 Expected (in vitro: Isaev et al. 2012, J Neurophysiol 107:417; model precedent: Golomb
 and colleagues): asynchronous firing at 1 mM Mg / 2 mM Ca; recurrent population bursts at
@@ -47,13 +63,17 @@ Typical values and run times: docs/guide.md, "Protocol notes: low_mg_network".
 
 from __future__ import annotations
 
+import time
+
 from mgneuron.cli import protocol_main
 from mgneuron.engine import RunSettings, rank_info
 from mgneuron.environment import Environment
 from mgneuron.errors import ProtocolError
+from mgneuron.measures.lfp import lfp_features
 from mgneuron.measures.network import network_features
 from mgneuron.network import EXC, INH, build, default_network, population_spikes, simulate
-from mgneuron.results import Spikes
+from mgneuron.network.lfp import LfpRecorder, default_electrodes, gather_lfp
+from mgneuron.results import Report, Spikes
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
 from mgneuron.runner.groups import drug_group
 from mgneuron.runner.params import celsius_param
@@ -62,6 +82,9 @@ MG_GRID = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0)
 # [Ca]o is a grid parameter with one default value: six conditions by default;
 # --sweep ca=1,2,3 gives the full 18-condition grid.
 CA_GRID = (2.0,)
+# LFP features come from probe contact 10 (550 um deep), the one nearest the pyramidal
+# somata's mean depth (415-667 um, mean 541 um; mgneuron.network.space).
+LFP_CHANNEL = 10
 
 
 class LowMgNetwork(Protocol):
@@ -81,6 +104,10 @@ class LowMgNetwork(Protocol):
         Param("n_exc", 80, "", "pyramidal cells", int, minimum=2),
         Param("n_inh", 20, "", "basket cells", int, minimum=1),
         Param(
+            "density_per_mm3", 1.0e5, "1/mm3", "cells per mm3 of the layer-2/3 slab", float,
+            minimum=1.0,
+        ),
+        Param(
             "g_ee_uS", 0.0015, "uS", "E->E AMPA peak conductance per release", float, minimum=0.0
         ),
         Param("nmda_ratio", 1.0, "", "E->E NMDA/AMPA peak conductance ratio", float, minimum=0.0),
@@ -92,6 +119,11 @@ class LowMgNetwork(Protocol):
         Param(
             "t_discard", 250.0, "ms", "start-up transient left out of the measures", float,
             minimum=0.0,
+        ),
+        Param("lfp", True, "", "record the LFP / EEG proxy (lfp_* features)", bool),
+        Param(
+            "lfp_interval", 1.0, "ms", "LFP sampling interval (box average)", float,
+            minimum=0.025,
         ),
         Param(
             "burst_threshold_hz", 20.0, "Hz", "population-rate threshold of a burst", float,
@@ -105,6 +137,13 @@ class LowMgNetwork(Protocol):
         def as_list(v):
             return v if isinstance(v, list) else [v]
 
+        for dt in as_list(values["dt"]):
+            for li in as_list(values["lfp_interval"]):
+                if abs(li / dt - round(li / dt)) > 1e-6:
+                    raise ProtocolError(
+                        f"{cls.name}: --lfp-interval ({li} ms) must be a whole number of "
+                        f"time steps (dt = {dt} ms)"
+                    )
         tstop, discard = min(as_list(values["tstop"])), max(as_list(values["t_discard"]))
         if tstop <= discard:
             raise ProtocolError(
@@ -122,6 +161,7 @@ class LowMgNetwork(Protocol):
                 g_ee_uS=p.g_ee_uS,
                 nmda_ratio=p.nmda_ratio,
                 bg_rate_exc_hz=p.bg_rate_exc_hz,
+                density_per_mm3=p.density_per_mm3,
             )
             .scaled(nmda=p.nmda_scale, gaba=p.gaba_scale)
             .with_drug(p.drug, p.drug_um)
@@ -131,10 +171,15 @@ class LowMgNetwork(Protocol):
         # 2. Build this rank's cells, bathe them, simulate.
         settings = RunSettings(tstop=p.tstop, dt=p.dt, celsius=p.celsius, v_init=-70.0)
         bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
+        electrodes = default_electrodes(spec.slab.side_um(spec.n_cells))
         with build(spec, info) as net:
-            sim_s = simulate(net, settings, bath)
+            rec = LfpRecorder(net, electrodes, settings, p.lfp_interval) if p.lfp else None
+            sim_s = simulate(net, settings, bath, events=rec.events() if rec else None)
             n_syn = net.n_synapses
+            t_gather = time.perf_counter()
+            lfp = gather_lfp(rec.finish()) if rec else None
             spikes = population_spikes(net)
+            gather_s = time.perf_counter() - t_gather
         if spikes is None:  # not rank 0: rank 0 gathers and writes
             return ConditionResult()
 
@@ -145,10 +190,28 @@ class LowMgNetwork(Protocol):
         row = {"mg_mM": p.mg_mM, "ca_mM": p.ca_mM, "nmda_scale": p.nmda_scale, "drug": p.drug}
         row["drug_um"] = p.drug_um if p.drug != "none" else 0.0
         row.update(feats)
-        row.update({"n_synapses": n_syn, "ranks": info.nhost, "sim_s": sim_s})
+        reports = {}
+        if lfp is not None:
+            # Features of the contact nearest the pyramidal somata's mean depth (541 um).
+            ch = LFP_CHANNEL
+            lf, _ = lfp_features(lfp[:, ch], p.lfp_interval, p.t_discard, p.tstop)
+            row.update(lf)
+            row["lfp_eeg_rms_uV"] = float(lfp[int(p.t_discard / p.lfp_interval) :, -1].std())
+            n = lfp.shape[0]
+            reports["lfp"] = Report(
+                lfp,
+                (0.0, n * p.lfp_interval, p.lfp_interval),
+                [0],
+                list(range(electrodes.n)),
+                variable="lfp",
+                units="uV",
+                element_labels=list(electrodes.names),
+            )
+        row.update({"n_synapses": n_syn, "sim_s": sim_s, "gather_s": gather_s})
         return ConditionResult(
             features=[row],
             spikes={pop: Spikes(*spikes[pop]) for pop in (EXC, INH)},
+            reports=reports,
         )
 
     def plot(self, path, out_dir):

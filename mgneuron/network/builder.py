@@ -1,11 +1,13 @@
 """Building a network in NEURON: this rank's cells, synapses, connections and background.
 
-Cells are dealt round-robin over the ranks (:func:`mgneuron.engine.ranks.local_gids`,
-``gid % nhost == rank``); every rank draws the same connection table
-(:func:`~mgneuron.network.spec.draw_connections`) and builds the connections onto the
-cells it owns; spikes cross ranks through ``pc.gid_connect`` and are recorded with
-``pc.spike_record``. Each cell's Poisson background is a ``NetStim`` with a Random123
-stream keyed by (seed, gid), so it is the same on any number of ranks.
+Every rank draws the same connection table (:func:`~mgneuron.network.spec.draw_connections`)
+and estimates the cost of every cell from it (:func:`cell_costs`: compartments plus
+synapses); cells are dealt to the ranks by that cost
+(:func:`mgneuron.engine.ranks.balanced_ranks`, largest first to the least-loaded rank),
+not round-robin, and each rank builds the connections onto the cells it owns; spikes
+cross ranks through ``pc.gid_connect`` and are recorded with ``pc.spike_record``. Each
+cell's Poisson background is a ``NetStim`` with a Random123 stream keyed by (seed, gid),
+so it is the same on any number of ranks.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from mgneuron.engine.ranks import RankInfo, local_gids, rank_info
+from mgneuron.engine.ranks import RankInfo, balanced_ranks, rank_info
 from mgneuron.mechanisms import require
 from mgneuron.membrane import apply_biophysics
 from mgneuron.network.cells import SECTION_REGIONS, NetworkError, ReducedCellSpec
-from mgneuron.network.spec import NetworkSpec, draw_connections
+from mgneuron.network.spec import Connections, NetworkSpec, draw_connections
 from mgneuron.synapses import instantiate
 
-__all__ = ["BACKGROUND_STREAM", "ReducedCell", "Network", "build"]
+__all__ = ["BACKGROUND_STREAM", "ReducedCell", "Network", "build", "cell_costs"]
 
 #: Third Random123 id of the background streams: (seed, gid, BACKGROUND_STREAM). Synapse
 #: release streams use (seed, gid, index) with index counting a cell's synapses from 0.
@@ -77,20 +79,24 @@ class Network:
     gids : list of int
         Gids built here.
     cells : dict of int to ReducedCell
+    n_local_synapses : int
+        Recurrent synapses built on this rank.
     n_synapses : int
-        Recurrent synapses built here.
+        Recurrent synapses of the whole network (all ranks; summed with
+        ``pc.allreduce`` when the network is spread over several ranks).
     """
 
-    def __init__(self, spec: NetworkSpec, pc, rank: int, nhost: int):
+    def __init__(self, spec: NetworkSpec, pc, rank: int, nhost: int, gids: list[int]):
         self.spec = spec
         self.pc = pc
         self.rank = rank
         self.nhost = nhost
-        self.gids = local_gids(spec.n_cells, RankInfo(rank, nhost, nhost > 1))
+        self.gids = list(gids)
         self.cells: dict[int, ReducedCell] = {}
         self._keep: list = []
         self._tvec = None
         self._idvec = None
+        self.n_local_synapses = 0
         self.n_synapses = 0
         self._cleared = False
 
@@ -143,10 +149,16 @@ def build(spec: NetworkSpec, info: RankInfo | None = None) -> Network:
     rank, nhost = int(info.rank), int(info.nhost)
     if not 0 <= rank < nhost:
         raise NetworkError(f"rank {rank} must be in [0, {nhost})")
-    net = Network(spec, h.ParallelContext(), rank, nhost)
+    conns = draw_connections(spec)
+    owner = balanced_ranks(cell_costs(spec, conns), nhost)
+    gids = [int(g) for g in np.flatnonzero(owner == rank)]
+    net = Network(spec, h.ParallelContext(), rank, nhost, gids)
     try:
         index = _cells(net, h)
-        _connections(net, index)
+        _connections(net, index, conns)
+        net.n_synapses = net.n_local_synapses
+        if info.mpi and nhost > 1:  # collective: every rank of the model builds at once
+            net.n_synapses = int(round(net.pc.allreduce(float(net.n_local_synapses), 1)))
         _background(net, index, h)
         # Spike recording of every local gid.
         net._tvec, net._idvec = h.Vector(), h.Vector()
@@ -183,10 +195,32 @@ def _cells(net: Network, h) -> dict[int, int]:
     return {gid: 0 for gid in net.gids}
 
 
-def _connections(net: Network, index: dict[int, int]) -> None:
+def cell_costs(spec: NetworkSpec, conns: list[Connections]) -> np.ndarray:
+    """Estimate the integration cost of every cell (gid order), in compartment units.
+
+    A step costs about the same per compartment (the tridiagonal solve and the channel
+    states) and per synapse (its state update and release), so the estimate is the
+    number of compartments plus the number of synapses on the cell (recurrent ones,
+    its background synapse and the slow AHP). It decides which rank builds which cell
+    (:func:`~mgneuron.engine.ranks.balanced_ranks`); a pyramidal cell (8 compartments,
+    ~18 synapses) costs about twice a basket cell (1 compartment, ~23 synapses) here.
+    """
+    cost = np.zeros(spec.n_cells)
+    cost[: spec.n_exc] = spec.exc_cell.n_segments() + (spec.exc_cell.sahp_g_uS > 0)
+    cost[spec.n_exc :] = spec.inh_cell.n_segments() + (spec.inh_cell.sahp_g_uS > 0)
+    for c in conns:
+        cost += np.bincount(c.post_gid, minlength=spec.n_cells)
+    for pop, bg in spec.background:
+        if bg.rate_hz > 0:
+            off = spec.gid_offset(pop)
+            cost[off : off + spec.size(pop)] += 1
+    return cost
+
+
+def _connections(net: Network, index: dict[int, int], tables: list[Connections]) -> None:
     """Build the recurrent connections onto the cells of this rank."""
     spec, pc = net.spec, net.pc
-    for conns in draw_connections(spec):
+    for conns in tables:
         pw = conns.pathway
         for i in range(len(conns)):
             post = int(conns.post_gid[i])
@@ -200,7 +234,7 @@ def _connections(net: Network, index: dict[int, int]) -> None:
             nc.weight[0] = 1.0
             nc.delay = float(conns.delay_ms[i])
             net._keep.extend((syn, nc))
-            net.n_synapses += 1
+            net.n_local_synapses += 1
 
 
 def _background(net: Network, index: dict[int, int], h) -> None:

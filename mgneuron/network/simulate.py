@@ -16,7 +16,12 @@ from mgneuron.network.cells import NetworkError
 __all__ = ["simulate", "population_spikes"]
 
 
-def simulate(net: Network, settings: RunSettings, bath: Environment | None = None) -> float:
+def simulate(
+    net: Network,
+    settings: RunSettings,
+    bath: Environment | None = None,
+    events=None,
+) -> float:
     """Initialise and integrate to ``settings.tstop`` (on every rank at once).
 
     Parameters
@@ -28,6 +33,8 @@ def simulate(net: Network, settings: RunSettings, bath: Environment | None = Non
     bath : Environment, optional
         Applied to every section of this network before initialisation
         (:func:`mgneuron.bath.apply_bath`).
+    events : list of (t_ms, callable), optional
+        Callbacks at simulated times (e.g. :meth:`mgneuron.network.lfp.LfpRecorder.events`).
 
     Returns
     -------
@@ -39,7 +46,7 @@ def simulate(net: Network, settings: RunSettings, bath: Environment | None = Non
     sections = net.sections()
     before_init = None if bath is None else (lambda: apply_bath(bath, sections))
     start = time.perf_counter()
-    run(settings, before_init=before_init)
+    run(settings, before_init=before_init, events=events)
     return time.perf_counter() - start
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from mgneuron.measures.network import EXC, INH
 from mgneuron.network.cells import NetworkError, ReducedCellSpec, basket_cell, pyramidal_cell
+from mgneuron.network.space import Slab, place_cells, weighted_choice
 from mgneuron.release import ReleaseSpec
 from mgneuron.synapses import SynapseSpec, gabaergic, glutamatergic
 
@@ -49,6 +50,10 @@ class Pathway:
         Postsynaptic sections a connection may land on (uniform in membrane area).
     delay_ms : (float, float)
         Conduction delays are uniform in this range (ms); the minimum must be > 0.
+    sigma_um : float or None
+        Connection probability falls with the distance d between the somata as
+        ``exp(-d**2 / (2 sigma**2))`` (um); None: every presynaptic cell is as likely
+        (no space). The in-degree stays fixed: the profile sets which cells are chosen.
     """
 
     pre: str
@@ -57,6 +62,7 @@ class Pathway:
     synapse: SynapseSpec
     sections: tuple[str, ...] = ("soma",)
     delay_ms: tuple[float, float] = (1.0, 3.0)
+    sigma_um: float | None = None
 
     @property
     def name(self) -> str:
@@ -110,6 +116,8 @@ class NetworkSpec:
         Seed of the connectivity, delays, synapse locations and background streams.
     threshold_mV : float
         Somatic voltage crossing that counts as a spike (mV).
+    slab : Slab
+        Where the cells are placed (:mod:`mgneuron.network.space`).
     """
 
     n_exc: int = 80
@@ -120,6 +128,7 @@ class NetworkSpec:
     background: tuple[tuple[str, Background], ...] = ()
     seed: int = 1
     threshold_mV: float = -10.0
+    slab: Slab = field(default_factory=Slab)
 
     def __post_init__(self) -> None:
         """Check sizes, seed, pathways and background against each other."""
@@ -147,6 +156,8 @@ class NetworkSpec:
                 f"pathway {pw.name}: indegree {pw.indegree} must be in [0, {n_pre}] "
                 f"for {self.size(pw.pre)} presynaptic cells"
             )
+        if pw.sigma_um is not None and not pw.sigma_um > 0:
+            raise NetworkError(f"pathway {pw.name}: sigma_um must be > 0 um, got {pw.sigma_um}")
         if not 0 < pw.delay_ms[0] <= pw.delay_ms[1]:
             raise NetworkError(
                 f"pathway {pw.name}: delays must satisfy 0 < min <= max ms, got {pw.delay_ms}"
@@ -180,6 +191,13 @@ class NetworkSpec:
     def population_of(self, gid: int) -> str:
         """Return the population of the cell with this gid."""
         return EXC if gid < self.n_exc else INH
+
+    def positions(self) -> np.ndarray:
+        """Soma positions of every cell in gid order, shape (n_cells, 3) (um).
+
+        :func:`mgneuron.network.space.place_cells` from ``seed``: the same on every rank.
+        """
+        return place_cells(self.n_exc, self.n_inh, self.exc_cell, self.slab, self.seed)
 
     # -- variants ---------------------------------------------------------------------
     def with_(self, **changes: Any) -> NetworkSpec:
@@ -262,7 +280,17 @@ def _scale(spec: SynapseSpec, nmda: float, gaba: float) -> SynapseSpec:
 #: * background: 200 Hz x 0.8 nS onto each pyramidal cell, 100 Hz x 0.4 nS onto each
 #:   basket cell (AMPA, static): alone it drives pyramidal cells at ~2 Hz;
 #: * ``gkm_exc_S_cm2`` somatic M current; ``sahp_g_uS`` / ``sahp_tau_ms`` the slow AHP of
-#:   :func:`~mgneuron.network.cells.pyramidal_cell` (1.5 nS per spike, 250 ms).
+#:   :func:`~mgneuron.network.cells.pyramidal_cell` (1.5 nS per spike, 250 ms);
+#: * space (:mod:`mgneuron.network.space`): ``density_per_mm3`` cells per mm3 of layer 2/3
+#:   (Markram et al. 2015, Cell 163:456: 1e5); connection probability falls with the
+#:   distance between the somata as a Gaussian of width ``sigma_exc_um`` 180 um for
+#:   connections from pyramidal cells (pairs of pyramidal cells: about 0.2 below 50 um,
+#:   0.05 at 300 um, Perin, Berger & Markram 2011, PNAS 108:5419, Fig. 1; a Gaussian
+#:   through those two points has sigma = 300 / sqrt(2 ln 4) = 180 um; Hellwig 2000,
+#:   Biol Cybern 82:111, fitted a Gaussian of similar width to layer 2/3 pairs) and
+#:   ``sigma_inh_um`` 100 um from basket cells (dense connections to nearly every
+#:   pyramidal cell within ~100 um that fall off beyond 200 um: Packer & Yuste 2011,
+#:   J Neurosci 31:13260).
 DEFAULT_PARAMETERS: dict[str, float] = {
     "g_ee_uS": 0.0015,
     "g_ei_uS": 0.002,
@@ -281,6 +309,9 @@ DEFAULT_PARAMETERS: dict[str, float] = {
     "gkm_exc_S_cm2": 5e-4,
     "sahp_g_uS": 0.0015,
     "sahp_tau_ms": 250.0,
+    "sigma_exc_um": 180.0,
+    "sigma_inh_um": 100.0,
+    "density_per_mm3": 1.0e5,
 }
 
 
@@ -312,6 +343,9 @@ def default_network(
     if unknown:
         raise NetworkError(f"unknown network parameters {sorted(unknown)}; known: {sorted(p)}")
     p.update(overrides)
+    if not (p["sigma_exc_um"] > 0 and p["sigma_inh_um"] > 0):
+        raise NetworkError("sigma_exc_um and sigma_inh_um must be > 0 um")
+    s_e, s_i = float(p["sigma_exc_um"]), float(p["sigma_inh_um"])
     k_ie = min(int(p["k_ie"]), n_inh)
     k_ii = min(int(p["k_ii"]), n_inh - 1)
     pathways = (
@@ -321,6 +355,7 @@ def default_network(
             min(int(p["k_ee"]), n_exc - 1),
             glutamatergic(p["g_ee_uS"], p["nmda_ratio"]),
             ("basal", "apical", "tuft"),
+            sigma_um=s_e,
         ),
         Pathway(
             EXC,
@@ -328,9 +363,10 @@ def default_network(
             min(int(p["k_ei"]), n_exc),
             glutamatergic(p["g_ei_uS"], p["nmda_ratio_ei"]),
             ("soma",),
+            sigma_um=s_e,
         ),
-        Pathway(INH, EXC, k_ie, gabaergic(p["g_ie_uS"]), ("soma",), (0.8, 1.5)),
-        Pathway(INH, INH, k_ii, gabaergic(p["g_ii_uS"]), ("soma",), (0.8, 1.5)),
+        Pathway(INH, EXC, k_ie, gabaergic(p["g_ie_uS"]), ("soma",), (0.8, 1.5), s_i),
+        Pathway(INH, INH, k_ii, gabaergic(p["g_ii_uS"]), ("soma",), (0.8, 1.5), s_i),
     )
     background = tuple(
         (
@@ -352,6 +388,7 @@ def default_network(
         pathways=pathways,
         background=background,
         seed=seed,
+        slab=Slab(density_per_mm3=float(p["density_per_mm3"])),
     )
 
 
@@ -387,18 +424,33 @@ def draw_connections(spec: NetworkSpec) -> list[Connections]:
     """Draw every pathway's connections from ``spec.seed`` (pure; identical on all ranks).
 
     Each postsynaptic cell gets exactly ``indegree`` distinct presynaptic partners (no
-    autapses); synapses land on the pathway's sections with probability proportional to
-    their membrane area, uniformly along the section; delays are uniform in
-    ``delay_ms``. Pathway ``k`` uses the stream ``SeedSequence([seed, 1000 + k])``.
+    autapses), chosen with probabilities proportional to ``exp(-d**2 / (2 sigma**2))``
+    of the distance d between the somata (:meth:`NetworkSpec.positions`) when the pathway
+    has a ``sigma_um``, uniformly otherwise; synapses land on the pathway's sections
+    with probability proportional to their membrane area, uniformly along the section;
+    delays are uniform in ``delay_ms``. Pathway ``k`` uses the stream
+    ``SeedSequence([seed, 1000 + k])``.
     """
     out = []
+    xyz = spec.positions() if any(pw.sigma_um is not None for pw in spec.pathways) else None
     for k, pw in enumerate(spec.pathways):
         rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 1000 + k]))
         n_pre, n_post = spec.size(pw.pre), spec.size(pw.post)
         pre_off, post_off = spec.gid_offset(pw.pre), spec.gid_offset(pw.post)
         same = pw.pre == pw.post
         pre, post = [], []
+        if pw.sigma_um is not None:
+            pre_xyz = xyz[pre_off : pre_off + n_pre]
         for j in range(n_post):
+            if pw.sigma_um is not None:
+                d2 = ((pre_xyz - xyz[post_off + j]) ** 2).sum(axis=1)
+                log_w = -0.5 * d2 / pw.sigma_um**2
+                if same:
+                    log_w[j] = -np.inf
+                chosen = weighted_choice(rng, log_w, pw.indegree)
+                pre.append(chosen + pre_off)
+                post.append(np.full(pw.indegree, j + post_off))
+                continue
             candidates = np.arange(n_pre)
             if same:
                 candidates = candidates[candidates != j]

@@ -1,7 +1,8 @@
 """Figure of the ``low_mg_network`` protocol.
 
-Rasters at 1 mM and at the lowest [Mg]o (at 2 mM Ca where present), and the burst rate and
-synchrony vs [Mg]o, one line per [Ca]o.
+Rasters at 1 mM and at the lowest [Mg]o (at 2 mM Ca where present), the burst rate and
+synchrony vs [Mg]o, one line per [Ca]o, and (when recorded) the field potential of the
+same two conditions at the probe contact among the pyramidal somata (550 um deep, uV).
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import numpy as np
 
 from mgneuron.measures.network import EXC, INH
 from mgneuron.plots.common import figure, save
-from mgneuron.results import read_features, read_parameters, read_spikes
+from mgneuron.results import read_features, read_parameters, read_spikes, read_traces
 
 __all__ = ["plot_low_mg_network"]
+
+#: Probe contact shown (the one the protocol's lfp_* features come from).
+LFP_CONTACT = "probe_550um"
 
 
 def _pick(df, mg: float, ca: float):
@@ -47,7 +51,8 @@ def plot_low_mg_network(path: str | Path, out: str | Path, window_ms: float = 30
         Length of the raster windows (ms), from the start of the analysed period.
     """
     df = read_features(path)
-    fig, axes = figure(ncols=2, nrows=2, width=5.0, height=3.2)
+    has_lfp = "lfp_n_events" in df
+    fig, axes = figure(ncols=2, nrows=3 if has_lfp else 2, width=5.0, height=3.2)
     ca_ref = 2.0 if np.isclose(df["ca_mM"], 2.0).any() else float(df["ca_mM"].iloc[0])
     mgs = sorted(df["mg_mM"].unique())
     picks = [1.0, float(mgs[0])]
@@ -80,4 +85,19 @@ def plot_low_mg_network(path: str | Path, out: str | Path, window_ms: float = 30
     axes[1][1].set_xlabel("[Mg]o (mM)")
     axes[1][1].set_ylabel("synchrony chi")
     axes[1][0].legend(fontsize=7)
+    if has_lfp:
+        for ax, mg in zip(axes[2], picks, strict=True):
+            cid = _pick(df, mg, ca_ref)
+            tr = read_traces(path, cid, population="lfp")
+            ch = tr[(tr["location"] == LFP_CONTACT) & (tr.t_ms >= t0) & (tr.t_ms < t1)]
+            ax.plot(ch.t_ms, ch.lfp_uV, color="k", lw=0.6)
+            row = df[df["condition_id"] == cid].iloc[0]
+            ax.set_title(
+                f"LFP {LFP_CONTACT}, {row['mg_mM']:g} mM Mg: "
+                f"{row['lfp_event_rate_hz']:.2f} field events/s",
+                fontsize=8,
+            )
+            ax.set_xlabel("t (ms)")
+            ax.set_ylabel("LFP (uV)")
+            ax.set_xlim(t0, t1)
     return save(fig, out)

@@ -3,7 +3,8 @@
 Layout (SONATA-compatible where SONATA has a convention)::
 
     /                 attrs: mgneuron_version, neuron_version, protocol, created, command,
-                             seed, mechanisms_hash, object_type="mgneuron.results",
+                             seed, mechanisms_hash, mpi_ranks,
+                             object_type="mgneuron.results",
                              status ("running", "partial", "complete", "failed"),
                              n_conditions, n_failed (once finished)
     /parameters       JSON text of every parameter of the run

@@ -333,7 +333,8 @@ class ResultsWriter:
     provenance : mapping, optional
         What made the file, stored as root attributes of the same names:
         ``mgneuron_version`` and ``mechanisms_hash`` (the key of the loaded mechanisms
-        library); a missing key is stored as "". The runner passes them: this layer does
+        library); a missing key is stored as ""; ``mpi_ranks`` (int, default 1): the
+        number of MPI ranks that ran it. The runner passes them: this layer does
         not look them up. A resumed file keeps the ones it was started with.
     """
 
@@ -402,6 +403,9 @@ class ResultsWriter:
             # a swept seed is stored as the list of its values
             "seed": np.asarray(seed, dtype=np.int64) if np.ndim(seed) else int(seed),
             "mechanisms_hash": str(prov.get("mechanisms_hash", "")),
+            # how many MPI ranks ran it (1 without MPI): a fact about the run, not a
+            # result, so it is not a feature column (features must not depend on it)
+            "mpi_ranks": int(prov.get("mpi_ranks", 1)),
             "status": "running",
         }
         fid = self._f.id

@@ -79,7 +79,7 @@ class Protocol:
     defaults : dict
         Overrides of the common parameters' defaults (e.g. ``{"tstop": 300}``).
     distributed : bool
-        ``run_condition`` spreads one model over MPI ranks (cells round-robin by gid,
+        ``run_condition`` spreads one model over MPI ranks (cells dealt to ranks by gid,
         see :mod:`mgneuron.engine.ranks`): under ``--mpi`` every rank runs every
         condition together instead of each rank taking its own conditions.
 

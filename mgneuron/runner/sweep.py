@@ -22,7 +22,7 @@ import numpy as np
 from mgneuron import progress
 from mgneuron._version import __version__
 from mgneuron.engine import between_pieces, coreneuron_active, use_coreneuron
-from mgneuron.engine.ranks import init_mpi, launched_by_mpiexec
+from mgneuron.engine.ranks import init_mpi, launched_by_mpiexec, parallel_context
 from mgneuron.errors import MgNeuronError, ProtocolError
 from mgneuron.mechanisms import require
 from mgneuron.results import ResultsWriter
@@ -208,6 +208,12 @@ def _run_mpi(cls, out, sweep, resume, quiet, command, overrides) -> Path | None:
         pc.done()
 
 
+def _mpi_ranks() -> int:
+    """Count the MPI ranks of this run (1 without MPI)."""
+    pc = parallel_context()
+    return 1 if pc is None else int(pc.nhost_world())
+
+
 def _explicit_conditions(
     cls: type[Protocol], overrides: Mapping[str, Any], conditions: Sequence[Mapping[str, Any]]
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
@@ -312,7 +318,11 @@ def _sweep(
             seed=values.get("seed", 0),
             command=command if command is not None else shlex.join(sys.argv),
             resume=resume,
-            provenance={"mgneuron_version": __version__, "mechanisms_hash": lib.key},
+            provenance={
+                "mgneuron_version": __version__,
+                "mechanisms_hash": lib.key,
+                "mpi_ranks": _mpi_ranks(),
+            },
         )
     except BaseException:
         lock.release()

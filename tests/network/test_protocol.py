@@ -23,7 +23,7 @@ import pytest
 
 from mgneuron.engine.ranks import mpiexec_command
 from mgneuron.network import EXC, INH
-from mgneuron.results import read_features, read_spikes
+from mgneuron.results import read_attrs, read_features, read_spikes
 from mgneuron.runner import run
 
 SMALL = {"n_exc": 40, "n_inh": 10, "tstop": 2000.0, "t_discard": 250.0}
@@ -173,4 +173,50 @@ def test_two_mpi_ranks_give_the_serial_spikes(tmp_path, h):
     a, b = read_spikes(serial), read_spikes(tmp_path / "mpi.h5")
     assert len(a) > 50
     pd.testing.assert_frame_equal(a, b)
-    assert (read_features(tmp_path / "mpi.h5")["ranks"] == 2).all()
+    assert read_attrs(tmp_path / "mpi.h5")["mpi_ranks"] == 2
+
+
+@pytest.mark.parametrize("mg", [0.0, 0.1, 1.0])
+def test_lfp_shows_the_bursts_the_spikes_show(runs, mg):
+    """The field potential at the probe contact among the pyramidal somata has one field
+    event per population burst of the spikes, each starting within 20 ms of the burst
+    (the population burst of the spikes: detect_bursts; the field event: field_events);
+    at 1 mM there is neither. The LFP is stored as a report in uV, 17 channels."""
+    import h5py
+    import numpy as np
+
+    from mgneuron.measures.lfp import field_events
+    from mgneuron.measures.network import detect_bursts
+
+    f = runs["files"][0]
+    feats = read_features(f).set_index("condition_id")
+    cid = int(feats.index[feats["mg_mM"] == mg][0])
+    r = feats.loc[cid]
+    assert r["lfp_n_events"] == r["n_bursts"]
+    assert r["lfp_event_rate_hz"] == pytest.approx(r["burst_rate_hz"])
+    for band in ("delta", "theta", "alpha", "beta", "gamma"):
+        assert r[f"lfp_power_{band}"] > 0
+    with h5py.File(f, "r") as h5:
+        assert h5[f"runs/{cid}/report/lfp/data"].attrs["units"] == "uV"
+        assert h5[f"runs/{cid}/report/lfp/data"].shape[1] == 17
+    from mgneuron.results import read_traces
+
+    tr = read_traces(f, cid, population="lfp")
+    ch = tr[tr["location"] == "probe_550um"].sort_values("t_ms")
+    dt = float(np.diff(ch["t_ms"].to_numpy()[:2])[0])
+    x = ch["lfp_uV"].to_numpy()
+    i0 = int(SMALL["t_discard"] / dt)
+    events = field_events(x[i0:], dt, t0_ms=i0 * dt)
+    sp = read_spikes(f)
+    exc = sp[(sp.condition_id == cid) & (sp.population == EXC)]
+    bursts = detect_bursts(
+        exc["t_ms"].to_numpy(), exc["node_id"].to_numpy(), SMALL["n_exc"],
+        SMALL["t_discard"], SMALL["tstop"],
+    )  # fmt: skip
+    assert len(events) == len(bursts)
+    for b, (onset, _, _) in zip(bursts, events, strict=True):
+        assert abs(onset - b.start_ms) <= 20.0, (onset, b.start_ms)
+    if mg == 1.0:
+        assert not bursts and not events and r["lfp_event_rate_hz"] == 0.0
+    else:
+        assert len(bursts) >= 2
