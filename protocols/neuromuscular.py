@@ -4,7 +4,8 @@ Methods
 -------
 Model (:mod:`mgneuron.endplate`, built by :mod:`mgneuron.preparations.muscle`): a 50 um
 mammalian muscle fibre (4 mm, Na+/K+ channels of Cannon, Brown & Corey 1993 with the
-package's divalent screening) with its endplate in the middle. The motor nerve terminal
+package's divalent screening, ``na_enrichment`` times the Na+ density over the
+``na_zone`` um around the endplate) with its endplate in the middle. The motor nerve terminal
 releases acetylcholine in quanta from ``n_sites`` release sites through the package's
 release model (``mechanisms/release.inc``: Dodge & Rahamimoff 1967 competition of Mg2+
 with Ca2+, depletion with recovery ``tau_rec``); each quantum opens ``quantal_nS`` of
@@ -118,6 +119,12 @@ class Neuromuscular(Protocol):
               minimum=0.0),
         Param("gna", MuscleFibreSpec.gna_S_cm2, "S/cm2", "muscle Na+ conductance", float,
               minimum=0.0),
+        Param("na_enrichment", MuscleFibreSpec.na_enrichment, "",
+              "Na+ density around the endplate / elsewhere (1: uniform)", float,
+              minimum=1e-9),
+        Param("na_zone", MuscleFibreSpec.na_zone_um, "um",
+              "length of fibre, centred on the endplate, with the enriched Na+ density",
+              float, minimum=0.0),
         celsius_param(37.0),
         record_every_param(0.1, help="sampling interval of the stored endplate potentials"),
     )  # fmt: skip
@@ -136,13 +143,20 @@ class Neuromuscular(Protocol):
                 f"neuromuscular: isi_ms must be >= {RESPONSE_MS:g} ms (the window in which an "
                 f"action potential counts as the response to a stimulus), got {p.isi_ms}"
             )
+        if p.na_zone > MuscleFibreSpec.length_um:
+            raise ProtocolError(
+                f"neuromuscular: na_zone must be <= the fibre length "
+                f"({MuscleFibreSpec.length_um:g} um), got {p.na_zone}"
+            )
         if p.ca_mM <= 0:
             raise ProtocolError(f"neuromuscular: [Ca]o must be > 0 mM for release, got {p.ca_mM}")
 
     def run_condition(self, p):
         h = hoc()
         # 1. The model and the bath; the train of four.
-        fibre = MuscleFibreSpec(gna_S_cm2=p.gna)
+        fibre = MuscleFibreSpec(
+            gna_S_cm2=p.gna, na_enrichment=p.na_enrichment, na_zone_um=p.na_zone
+        )
         endplate = EndplateSpec(
             n_sites=p.n_sites, U=p.U, quantal_conductance_nS=p.quantal_nS, tau_rec_ms=p.tau_rec,
             dr_n=p.dr_n, dr_k1_mM=p.dr_k1, dr_k2_mM=p.dr_k2,

@@ -2,7 +2,8 @@
 
 :func:`build_fibre` turns a :class:`~mgneuron.endplate.MuscleFibreSpec` and an
 :class:`~mgneuron.endplate.EndplateSpec` into one section (the fibre, Na+/K+ channels
-``NaMus``/``KdrMus`` with divalent screening, resting conductance ``pas``), an
+``NaMus``/``KdrMus`` with divalent screening, the Na+ density raised around the endplate
+(:meth:`~mgneuron.endplate.MuscleFibreSpec.gna_per_segment`), resting conductance ``pas``), an
 ``EndplateSyn`` at its middle (quantal release, :mod:`mgneuron.synapses`), and a spike
 detector 1 mm away that records the times of propagated action potentials. ``na_blocked``
 builds the fibre without Na+ channels, as with mu-conotoxin GIIIB, which experimenters use
@@ -94,8 +95,9 @@ def build_fibre(
     sec.Ra, sec.cm = fibre.ra_ohm_cm, fibre.cm_uF_cm2
     for mech in ("NaMus", "KdrMus", "pas"):
         sec.insert(mech)
-    for seg in sec:
-        seg.NaMus.gbar = 0.0 if na_blocked else fibre.gna_S_cm2
+    gna = fibre.gna_per_segment(sec.nseg)
+    for seg, g in zip(sec, gna, strict=True):
+        seg.NaMus.gbar = 0.0 if na_blocked else float(g)
         seg.KdrMus.gbar = fibre.gk_S_cm2
         seg.pas.g = fibre.g_rest_S_cm2
         seg.pas.e = fibre.e_rest_mV

@@ -95,6 +95,56 @@ def test_specs_refuse_bad_values():
         MuscleFibreSpec(detect_um=3000.0)
 
 
+def test_endplate_zone_holds_the_channels_of_the_step_profile():
+    """The per-segment Na+ density holds exactly the channels of the step profile (closed
+    form: gna * (L + (enrichment - 1) * zone)) for any discretization, and is the step
+    itself where the zone's edges fall on segment edges."""
+    spec = MuscleFibreSpec()
+    length, zone, e, g = spec.length_um, spec.na_zone_um, spec.na_enrichment, spec.gna_S_cm2
+    assert e > 1 and 0 < zone < length
+    for nseg in (3, 41, 401, 1000):
+        dens = spec.gna_per_segment(nseg)
+        assert dens.shape == (nseg,)
+        total = dens.sum() * length / nseg
+        assert total == pytest.approx(g * (length + (e - 1) * zone), rel=1e-12)
+    aligned = MuscleFibreSpec(na_zone_um=160.0).gna_per_segment(50)  # 80-um segments
+    expected = np.full(50, g)
+    expected[24:26] = e * g
+    np.testing.assert_allclose(aligned, expected, rtol=1e-12)
+    np.testing.assert_allclose(MuscleFibreSpec(na_enrichment=1.0).gna_per_segment(), g)
+    np.testing.assert_allclose(MuscleFibreSpec(na_zone_um=0.0).gna_per_segment(), g)
+    with pytest.raises(MgNeuronError, match="na_enrichment"):
+        MuscleFibreSpec(na_enrichment=0.0)
+    with pytest.raises(MgNeuronError, match="na_zone_um"):
+        MuscleFibreSpec(na_zone_um=5000.0)
+
+
+def test_endplate_na_zone_lowers_the_depolarisation_needed(h):
+    """The 80-um zone lies inside the endplate's 98-um segment at the default nseg (41): its
+    channels are spread over that segment. A second discretization that resolves the zone
+    (nseg 121: 33-um segments) gives the same depolarisation needed (E_AP - E_M) within 3 %
+    (measured 1.4 %), and the enrichment lowers it by more than 10 % against a uniform
+    fibre (measured 16 %; Wood & Slater 1997: the folds' Na+ channels lower the threshold)."""
+    from types import SimpleNamespace
+
+    from mgneuron.environment import Environment
+    from mgneuron.runner.protocol import get_protocol
+
+    threshold = get_protocol("neuromuscular")._threshold
+    endplate = EndplateSpec()
+    bath = Environment(mg_mM=1.0, ca_mM=2.0)
+    p = SimpleNamespace(dt=0.025, celsius=37.0)
+    m = endplate.quantal_content(2.0, 1.0)
+    depol = {
+        name: threshold(MuscleFibreSpec(**kw), endplate, bath, p, m)[1]
+        for name, kw in (("default", {}), ("fine", {"nseg": 121}),
+                         ("uniform", {"na_enrichment": 1.0}))
+    }  # fmt: skip
+    assert all(np.isfinite(v) for v in depol.values())
+    assert depol["default"] == pytest.approx(depol["fine"], rel=0.03)
+    assert depol["default"] < 0.9 * depol["uniform"]
+
+
 def test_bad_conditions_are_refused(tmp_path):
     with pytest.raises(ProtocolError, match="U must lie"):
         run("neuromuscular", tmp_path / "x.h5", mg=[1.0], U=2.0, quiet=True)
@@ -102,6 +152,8 @@ def test_bad_conditions_are_refused(tmp_path):
         run("neuromuscular", tmp_path / "y.h5", mg=[1.0], ca=[0.0], quiet=True)
     with pytest.raises(ProtocolError, match="isi_ms"):
         run("neuromuscular", tmp_path / "z.h5", mg=[1.0], isi_ms=10.0, quiet=True)
+    with pytest.raises(ProtocolError, match="na_zone"):
+        run("neuromuscular", tmp_path / "w.h5", mg=[1.0], na_zone=5000.0, quiet=True)
 
 
 @pytest.mark.slow
@@ -145,7 +197,8 @@ def test_safety_factor_tof_and_block(mg_sweep):
     df = read_features(mg_sweep).sort_values("mg_mM")
     sf = df["safety_factor"].to_numpy()
     assert np.all(np.diff(sf) < 0)
-    assert sf[list(df["mg_mM"]).index(1.0)] > 1.0
+    # 2-5 at rat, mouse and human endplates in the normal bath (Wood & Slater 2001)
+    assert 2.0 <= sf[list(df["mg_mM"]).index(1.0)] <= 5.0
     assert df["blocked"].iloc[0] == 0 and df[df["mg_mM"] == 1.0]["blocked"].iloc[0] == 0
     assert df[df["mg_mM"] == 6.0]["blocked"].iloc[0] == 1
     # screening raises the depolarisation needed (Hille, Woodhull & Shapiro 1975)
@@ -156,8 +209,11 @@ def test_safety_factor_tof_and_block(mg_sweep):
     assert np.all(np.diff(defined) <= 0)
     assert np.all(df["epp_tof_ratio"] < 1.0)
     window = read_table(mg_sweep, "therapeutic_window").iloc[0]
-    assert 1.0 < window["mg_sf_below_1_mM"] < 6.0
-    assert window["mg_sf_below_1_mM"] <= window["mg_block_mM"] <= 6.0
+    assert 1.0 < window["mg_sf_below_1_mM"] < 6.0 and window["mg_block_mM"] <= 6.0
+    # Half the fibres fail where the mean EPP just reaches threshold (SF = 1); the two
+    # crossings are linear interpolations on the coarse grid (a fine grid puts them within
+    # 0.02 mM: docs/guide.md), so they agree only to the grid's resolution here.
+    assert abs(window["mg_sf_below_1_mM"] - window["mg_block_mM"]) < 0.5
 
 
 def test_log_log_slope_of_release_at_low_calcium(ca_sweep):
@@ -170,10 +226,13 @@ def test_log_log_slope_of_release_at_low_calcium(ca_sweep):
 
 def test_low_divalents_make_the_fibre_fire_by_itself(ca_sweep):
     """At 0.2 mM Ca (+ 1 mM Mg) screening moves Na+ activation to rest and the fibre fires
-    without transmitter (the model's hypocalcaemic tetany): flagged, no safety factor."""
+    without transmitter (the model's hypocalcaemic tetany): flagged, no safety factor. The
+    enriched endplate zone fires first: with it the fibre is also unstable at 0.3 mM Ca
+    (not asserted either way), and quiet from 0.4 mM."""
     df = read_features(ca_sweep).set_index("ca_mM")
     assert df.loc[0.2, "spontaneous"] == 1 and np.isnan(df.loc[0.2, "safety_factor"])
-    assert (df.loc[[0.3, 0.4, 0.5], "spontaneous"] == 0).all()
+    assert (df.loc[[0.4, 0.5], "spontaneous"] == 0).all()
+    assert np.isfinite(df.loc[[0.4, 0.5], "safety_factor"]).all()
 
 
 @pytest.mark.slow
