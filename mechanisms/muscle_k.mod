@@ -10,7 +10,12 @@ the slow inactivation of that model's K+ current (seconds) is left out:
     ik = gbar n^4 (v - ek)
 
 an 0.0131 /ms/mV, bn 0.067 /ms, vn -40 mV, kan 7 mV, kbn 40 mV at temp0 = 37 degC,
-q10 = 3 (rates only); constants of the paper as recalled (see muscle_na.mod).
+q10 = 3 (rates only); constants of the paper as recalled (see muscle_na.mod). The Cannon
+lab's simulator defaults (see muscle_na.mod) have the same form, half-points and slopes
+with rates exactly twice these (0.0262 /ms/mV, 0.134 /ms) and a slow inactivation; with
+the doubled rates the fibre's action potential narrows (half-width 1.04 -> 0.77 ms,
+peak 55.5 -> 49.6 mV) and the endplate's safety factor does not change (2.17). Not
+adopted: that file is a later model, not the 1993 table.
 
 Gating shift interface (mechanisms/surface_charge.inc): RANGE vshift plus the divalent
 screening shift. gbar in S/cm2.

@@ -17,7 +17,15 @@ ah 0.0081 /ms, bh 4.38 /ms, vh -45 mV, kah 14.7 mV, kbh 9 mV; rates at temp0 = 3
 tadj = q10^((celsius - temp0)/10), q10 = 3 (rates only). The constants are those of the
 paper as recalled (the table could not be re-read while writing this file); the fibre's
 action potential is tested against published rat fibre values instead
-(tests/protocols/test_neuromuscular.py): threshold, overshoot, duration.
+(tests/protocols/test_neuromuscular.py): threshold, overshoot, duration. Checked against
+the default parameters of the Cannon lab's muscle fibre simulator (GitHub
+Cannon-Lab/Muscle-Fiber-Simulation, muscle_sim/Muscle_Default_Params.xlsx, a later model
+of that lab with T-tubules and GHK currents, run at 295 K): the activation constants
+agree (0.2875 /ms/mV, 1.375 /ms, -46 mV, 10 mV, 18 mV); its inactivation has another form
+(alpha_h = 0.508 / (1 + exp((V + 110) / 9.97)), beta_h = 3.272 / (1 + exp(-(V + 26.2) /
+9.09)), h_inf a Boltzmann of -80 mV, 5.37 mV), with about the same availability at rest
+(0.72 there, 0.71 here at -85 mV). Which temperature the 1993 constants belong to could
+not be settled from it.
 
 Gating shift interface (mechanisms/surface_charge.inc): RANGE vshift (mV) plus the
 divalent screening shift from [Mg]o and [Ca]o. gbar in S/cm2.
