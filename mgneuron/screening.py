@@ -94,6 +94,8 @@ __all__ = [
     "NMODL_GLOBALS",
     "NMODL_EPOCH",
     "check_salt",
+    "SCREENING_CHOICES",
+    "screening_changes",
 ]
 
 #: Model names and the integer code of ``screening_model`` in surface_charge.inc.
@@ -103,6 +105,54 @@ MODELS: dict[str, int] = {"off": 0, "gcg": 1, "empirical": 2}
 #: (McLaughlin, Mulrine, Gresalfi, Vaio & McLaughlin 1981, J Gen Physiol 77:445; 20 degC,
 #: 0.1 M NaCl). Use as ``configure_screening(k_ca_per_M=12.0, k_mg_per_M=8.0)``.
 MCLAUGHLIN_1981_K_PER_M: dict[str, float] = {"ca": 12.0, "mg": 8.0}
+
+#: Values of the protocols' ``--screening`` parameter (see :func:`screening_changes`).
+SCREENING_CHOICES: tuple[str, ...] = ("current", "gcg", "gcg_binding", "empirical", "off")
+
+_SCREENING_CHANGES: dict[str, dict[str, float | str]] = {
+    "current": {},
+    "gcg": {"model": "gcg"},
+    "gcg_binding": {
+        "model": "gcg",
+        "sigma_e_per_nm2": -0.3,
+        "k_ca_per_M": MCLAUGHLIN_1981_K_PER_M["ca"],
+        "k_mg_per_M": MCLAUGHLIN_1981_K_PER_M["mg"],
+    },
+    "empirical": {"model": "empirical"},
+    "off": {"model": "off"},
+}
+
+
+def screening_changes(name: str) -> dict[str, float | str]:
+    """Return the :class:`ScreeningParams` changes a protocol's ``--screening`` name stands for.
+
+    ``"current"`` keeps the configured parameters; ``"gcg"``, ``"empirical"`` and
+    ``"off"`` choose the model and keep its configured parameters; ``"gcg_binding"`` is the
+    Gouy-Chapman-Grahame model with the divalent binding of McLaughlin et al. 1981 (Ca 12,
+    Mg 8 /M) at a surface charge of -0.3 e/nm2, the density at which binding meets the
+    measurements. At 120 mM monovalent salt and 22 degC it gives +19.3 mV per tenfold
+    [Ca]o (Hille, Woodhull & Shapiro 1975: +20 to +25), -20.3 mV on removing 2 mM Ca
+    (they measured -18) and makes Ca2+ 1.45 times as potent as Mg2+ (VALIDATION.md: about
+    1.4); the default (-1 e/nm2, no binding) gives +21.2 mV, -12.8 mV and 1.00, and
+    binding at -1 e/nm2 +25.6 mV, -64.9 mV and 1.48 (``tests/test_screening.py``).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`SCREENING_CHOICES`.
+
+    Raises
+    ------
+    BathError
+        For an unknown name.
+    """
+    try:
+        return dict(_SCREENING_CHANGES[name])
+    except KeyError:
+        raise BathError(
+            f"unknown screening choice {name!r}; choose one of {', '.join(SCREENING_CHOICES)}"
+        ) from None
+
 
 # Physical constants (CODATA 2018, exact where SI defines them).
 _FARADAY = 96485.33212  # C/mol

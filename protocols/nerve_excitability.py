@@ -8,7 +8,9 @@ Methods
    sensory, 37 degC, in a bath of [Mg]o (swept) and [Ca]o. Every gated channel feels the
    bath through divalent surface-charge screening (``mechanisms/surface_charge.inc``);
    ``shift_mV`` is the gating shift of the bath. Leak, pump and reversal potentials do not
-   move.
+   move. ``screening`` chooses the screening set-up (default: as configured, in which
+   Ca2+ and Mg2+ are equally potent; ``gcg_binding``: McLaughlin et al. 1981 binding,
+   Ca2+ 1.45 times as potent as Mg2+; :func:`mgneuron.screening.screening_changes`).
 2. *Threshold tracking.* Test pulses and conditioning currents are injected into the
    node; a trial is one run from the steady state of the bath, and a response is a spike
    at the node (upward through -20 mV) from the test onset to 2 ms after its end. A
@@ -74,6 +76,7 @@ from mgneuron.measures.nerve_excitability import (
 from mgneuron.preparations.threshold_tracking import threshold_tracking
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
 from mgneuron.runner.params import celsius_param
+from mgneuron.screening import SCREENING_CHOICES
 
 FIBRE_NAMES = tuple(FIBRES)
 T0_MS = 1.0  # onset of the conditioning current / of the control test (ms)
@@ -152,6 +155,9 @@ class NerveExcitability(Protocol):
               float, minimum=1.0),
         Param("after_ms", 100.0, "ms", "after-discharge: window after a supramaximal pulse",
               float, minimum=1.0),
+        Param("screening", "current", "",
+              "screening for the run: current (as configured), gcg, gcg_binding (McLaughlin "
+              "binding, Ca2+ 1.45x Mg2+), empirical, off", str, choices=SCREENING_CHOICES),
         Param("quick", False, "", "fewer points, dt 0.025 ms, 1 % tolerance (report --quick)",
               bool),
     )  # fmt: skip
@@ -186,7 +192,7 @@ class NerveExcitability(Protocol):
             p = p.replace(**QUICK)
         bath = Environment(mg_mM=p.mg_mM, ca_mM=p.ca_mM)
         with threshold_tracking(
-            human_axon_spec(p.fibre), bath, celsius=p.celsius, dt=p.dt
+            human_axon_spec(p.fibre), bath, celsius=p.celsius, dt=p.dt, screening=p.screening
         ) as tr:  # fmt: skip
             row = _battery(tr, p)
             row = {"fibre": p.fibre, "mg_mM": p.mg_mM, "ca_mM": p.ca_mM,

@@ -4,7 +4,8 @@ Methods
 -------
 Model (:mod:`mgneuron.endplate`, built by :mod:`mgneuron.preparations.muscle`): a 50 um
 mammalian muscle fibre (4 mm, Na+/K+ channels of Cannon, Brown & Corey 1993 with the
-package's divalent screening, ``na_enrichment`` times the Na+ density over the
+package's divalent screening (``screening``: as configured, or e.g. ``gcg_binding``),
+``na_enrichment`` times the Na+ density over the
 ``na_zone`` um around the endplate) with its endplate in the middle. The motor nerve terminal
 releases acetylcholine in quanta from ``n_sites`` release sites through the package's
 release model (``mechanisms/release.inc``: Dodge & Rahamimoff 1967 competition of Mg2+
@@ -61,7 +62,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from mgneuron.bath import apply_bath
+from mgneuron.bath import apply_bath, configure_screening
 from mgneuron.cli import protocol_main
 from mgneuron.endplate import (
     CLINICAL_SERUM_MG,
@@ -86,6 +87,7 @@ from mgneuron.release import dodge_rahamimoff_factor
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
 from mgneuron.runner.params import celsius_param, record_every_param
 from mgneuron.runner.reports import stacked_report
+from mgneuron.screening import SCREENING_CHOICES, screening_changes
 from mgneuron.synapses import EventDriver, regular_train
 
 N_TOF = 4  # stimuli of a train of four
@@ -125,6 +127,9 @@ class Neuromuscular(Protocol):
         Param("na_zone", MuscleFibreSpec.na_zone_um, "um",
               "length of fibre, centred on the endplate, with the enriched Na+ density",
               float, minimum=0.0),
+        Param("screening", "current", "",
+              "screening for the run: current (as configured), gcg, gcg_binding (McLaughlin "
+              "binding, Ca2+ 1.45x Mg2+), empirical, off", str, choices=SCREENING_CHOICES),
         celsius_param(37.0),
         record_every_param(0.1, help="sampling interval of the stored endplate potentials"),
     )  # fmt: skip
@@ -153,7 +158,9 @@ class Neuromuscular(Protocol):
 
     def run_condition(self, p):
         h = hoc()
-        # 1. The model and the bath; the train of four.
+        # 1. The model and the bath (and the screening set-up); the train of four.
+        if p.screening != "current":  # the engine puts the GLOBALs back after the condition
+            configure_screening(**screening_changes(p.screening))
         fibre = MuscleFibreSpec(
             gna_S_cm2=p.gna, na_enrichment=p.na_enrichment, na_zone_um=p.na_zone
         )

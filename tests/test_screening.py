@@ -281,3 +281,29 @@ def test_binding_potency_ratio_and_why_binding_is_off_by_default():
     assert decade == pytest.approx(25.6, abs=0.1) and removal == pytest.approx(-64.9, abs=0.2)
     decade, removal = checkpoints(-0.3)
     assert decade == pytest.approx(19.3, abs=0.1) and removal == pytest.approx(-20.3, abs=0.2)
+
+
+def test_screening_choices_name_the_tested_setups():
+    """The protocols' ``--screening`` names: ``gcg_binding`` is the sigma = -0.3 e/nm2 +
+    McLaughlin binding set-up whose checkpoints the test above holds to the independent
+    root (here through shift_mV, the path the protocols use); the model names map to
+    MODELS; an unknown name is refused."""
+    assert set(screening.SCREENING_CHOICES) == {"current", *screening.MODELS, "gcg_binding"}
+    assert screening.screening_changes("current") == {}
+    for name in screening.MODELS:
+        assert screening.screening_changes(name) == {"model": name}
+    changes = screening.screening_changes("gcg_binding")
+    hille = replace(ScreeningParams(monovalent_mM=120.0), **changes)
+    assert (hille.sigma_e_per_nm2, hille.k_ca_per_M, hille.k_mg_per_M) == (-0.3, 12.0, 8.0)
+    decade = shift_mV(0.0, 20.0, hille, 22.0) - shift_mV(0.0, 2.0, hille, 22.0)
+    removal = shift_mV(0.0, 0.0, hille, 22.0) - shift_mV(0.0, 2.0, hille, 22.0)
+    assert decade == pytest.approx(19.3, abs=0.1) and removal == pytest.approx(-20.3, abs=0.2)
+    body = replace(ScreeningParams(), **changes)  # 148 mM, reference bath 1 Mg / 2 Ca
+    d = 0.05
+    dca = shift_mV(1.0, 2.0 + d, body, 37.0) - shift_mV(1.0, 2.0 - d, body, 37.0)
+    dmg = shift_mV(1.0 + d, 2.0, body, 37.0) - shift_mV(1.0 - d, 2.0, body, 37.0)
+    assert dca / dmg == pytest.approx(1.45, abs=0.01)
+    changes["sigma_e_per_nm2"] = 0.0  # a copy: the table itself is not changed
+    assert screening.screening_changes("gcg_binding")["sigma_e_per_nm2"] == -0.3
+    with pytest.raises(BathError, match="unknown screening choice"):
+        screening.screening_changes("binding")

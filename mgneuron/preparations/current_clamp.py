@@ -40,7 +40,7 @@ from mgneuron.engine.state import hoc
 from mgneuron.environment import Environment
 from mgneuron.errors import ProtocolError
 from mgneuron.measures.threshold import threshold_at_initiation
-from mgneuron.screening import ScreeningParams, shift_mV
+from mgneuron.screening import ScreeningParams, screening_changes, shift_mV
 
 __all__ = [
     "SPIKE_MV",
@@ -283,15 +283,17 @@ def current_clamp(
     cvode : bool
         Variable-step integration by default (a trial may override it).
     screening : str
-        ``"current"`` keeps the configured screening model, or ``"gcg"``, ``"empirical"``,
-        ``"off"``; its monovalent salt is the bath's [Na]o + [K]o. Set through
+        ``"current"`` keeps the configured screening model, or ``"gcg"``,
+        ``"gcg_binding"``, ``"empirical"``, ``"off"``
+        (:func:`mgneuron.screening.screening_changes`); its monovalent salt is the bath's
+        [Na]o + [K]o. Set through
         :func:`mgneuron.bath.configure_screening`; the engine puts the GLOBALs back
         before the next condition.
     translate : bool
         Control: move every reversal potential and ``v_init`` by the gating shift, which
         translates the membrane along the voltage axis (:func:`translate_membrane`).
     """
-    changes = {} if screening == "current" else {"model": screening}
+    changes = screening_changes(screening)
     params = configure_screening(monovalent_mM=bath.na_mM + bath.k_mM, **changes)
     shift = float(shift_mV(bath.mg_mM, bath.ca_mM, params, celsius))
     if isinstance(model, CellSpec):

@@ -29,7 +29,7 @@ from mgneuron.engine import RunSettings, run
 from mgneuron.engine.state import hoc
 from mgneuron.environment import Environment
 from mgneuron.measures import find_rheobase
-from mgneuron.screening import shift_mV
+from mgneuron.screening import screening_changes, shift_mV
 
 __all__ = ["SPIKE_MV", "Tracking", "threshold_tracking"]
 
@@ -195,15 +195,18 @@ def threshold_tracking(
     celsius: float = 37.0,
     dt: float = 0.01,
     settle_ms: float = 2000.0,
+    screening: str = "current",
 ) -> Tracking:
     """Build the human axon of ``spec`` in ``bath`` for threshold tracking.
 
-    The screening model is the configured one, with the bath's monovalent salt
-    (:func:`mgneuron.bath.configure_screening`); trials run with backward Euler steps of
-    ``dt`` ms at ``celsius`` from the rest of the bath (:meth:`Tracking.settle` over
-    ``settle_ms``).
+    The screening model is the configured one changed as ``screening`` says
+    (:func:`mgneuron.screening.screening_changes`: ``"current"`` keeps it), with the
+    bath's monovalent salt (:func:`mgneuron.bath.configure_screening`); trials run with
+    backward Euler steps of ``dt`` ms at ``celsius`` from the rest of the bath
+    (:meth:`Tracking.settle` over ``settle_ms``).
     """
-    params = configure_screening(monovalent_mM=bath.na_mM + bath.k_mM)
+    changes = screening_changes(screening)
+    params = configure_screening(monovalent_mM=bath.na_mM + bath.k_mM, **changes)
     shift = float(shift_mV(bath.mg_mM, bath.ca_mM, params, celsius))
     axon = build_human_axon(spec)
     settings = RunSettings(
