@@ -163,15 +163,15 @@ class MuscleFibreSpec:
 
     def __post_init__(self) -> None:
         """Check sizes and conductances (> 0) and that the detection site lies on the fibre."""
+        _positive("MuscleFibreSpec", length_um=self.length_um, diam_um=self.diam_um,
+                  ra_ohm_cm=self.ra_ohm_cm, cm_uF_cm2=self.cm_uF_cm2,
+                  g_rest_S_cm2=self.g_rest_S_cm2)  # fmt: skip
         _positive("MuscleFibreSpec", na_enrichment=self.na_enrichment)
         if not (math.isfinite(self.na_zone_um) and 0 <= self.na_zone_um <= self.length_um):
             raise MgNeuronError(
                 f"MuscleFibreSpec: na_zone_um must lie between 0 and the fibre length "
                 f"({self.length_um:g} um), got {self.na_zone_um}"
             )
-        _positive("MuscleFibreSpec", length_um=self.length_um, diam_um=self.diam_um,
-                  ra_ohm_cm=self.ra_ohm_cm, cm_uF_cm2=self.cm_uF_cm2,
-                  g_rest_S_cm2=self.g_rest_S_cm2)  # fmt: skip
         if self.gna_S_cm2 < 0 or self.gk_S_cm2 < 0:
             raise MgNeuronError("MuscleFibreSpec: gna_S_cm2 and gk_S_cm2 must be >= 0")
         if int(self.nseg) != self.nseg or self.nseg < 3 or self.nseg % 2 == 0:

@@ -84,8 +84,7 @@ from mgneuron.preparations.current_clamp import CurrentClamp, Trace, current_cla
 from mgneuron.results import Report
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
 from mgneuron.runner.groups import cell_params, cell_spec_from_params, myelinated_axon_param
-from mgneuron.runner.params import celsius_param, record_every_param
-from mgneuron.screening import SCREENING_CHOICES
+from mgneuron.runner.params import celsius_param, record_every_param, screening_param
 
 NORMAL_MG_MM = PRESETS["normal"].mg_mM
 #: Default [Mg]o grid: the bath presets and 0-3 mM in steps of 0.25 mM.
@@ -182,8 +181,7 @@ class ExcitabilityMg(Protocol):
         Param("hypocalcaemia", 0.0, "mM/mM",
               "coupled hypocalcaemia: [Ca]o falls by this per mM of [Mg]o below 1 mM", float,
               minimum=0.0),
-        Param("screening", "current", "", "screening model for the run (current = as configured)",
-              str, choices=SCREENING_CHOICES),
+        screening_param(),
         Param("shift_reversals", False, "",
               "control: move every reversal potential and v_init by the gating shift", bool),
         Param("quick", False, "", "short windows, <= 2 F-I points, 2 % tolerance, axon dt 0.02 ms",

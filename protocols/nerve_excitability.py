@@ -75,8 +75,7 @@ from mgneuron.measures.nerve_excitability import (
 )
 from mgneuron.preparations.threshold_tracking import threshold_tracking
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
-from mgneuron.runner.params import celsius_param
-from mgneuron.screening import SCREENING_CHOICES
+from mgneuron.runner.params import celsius_param, screening_param
 
 FIBRE_NAMES = tuple(FIBRES)
 T0_MS = 1.0  # onset of the conditioning current / of the control test (ms)
@@ -155,9 +154,7 @@ class NerveExcitability(Protocol):
               float, minimum=1.0),
         Param("after_ms", 100.0, "ms", "after-discharge: window after a supramaximal pulse",
               float, minimum=1.0),
-        Param("screening", "current", "",
-              "screening for the run: current (as configured), gcg, gcg_binding (McLaughlin "
-              "binding, Ca2+ 1.45x Mg2+), empirical, off", str, choices=SCREENING_CHOICES),
+        screening_param(),
         Param("quick", False, "", "fewer points, dt 0.025 ms, 1 % tolerance (report --quick)",
               bool),
     )  # fmt: skip

@@ -85,9 +85,9 @@ from mgneuron.measures.neuromuscular import (
 from mgneuron.preparations.muscle import build_fibre
 from mgneuron.release import dodge_rahamimoff_factor
 from mgneuron.runner import ConditionResult, Param, Protocol, ca_param, mg_param
-from mgneuron.runner.params import celsius_param, record_every_param
+from mgneuron.runner.params import celsius_param, record_every_param, screening_param
 from mgneuron.runner.reports import stacked_report
-from mgneuron.screening import SCREENING_CHOICES, screening_changes
+from mgneuron.screening import screening_changes
 from mgneuron.synapses import EventDriver, regular_train
 
 N_TOF = 4  # stimuli of a train of four
@@ -127,9 +127,7 @@ class Neuromuscular(Protocol):
         Param("na_zone", MuscleFibreSpec.na_zone_um, "um",
               "length of fibre, centred on the endplate, with the enriched Na+ density",
               float, minimum=0.0),
-        Param("screening", "current", "",
-              "screening for the run: current (as configured), gcg, gcg_binding (McLaughlin "
-              "binding, Ca2+ 1.45x Mg2+), empirical, off", str, choices=SCREENING_CHOICES),
+        screening_param(),
         celsius_param(37.0),
         record_every_param(0.1, help="sampling interval of the stored endplate potentials"),
     )  # fmt: skip

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mgneuron.errors import ProtocolError, UnknownParameterError
+from mgneuron.screening import SCREENING_CHOICES
 
 __all__ = [
     "Param",
@@ -134,6 +135,18 @@ COMMON_PARAMS: tuple[Param, ...] = (
 def celsius_param(default: float = 34.0, help: str = "temperature") -> Param:
     """Declare the run's temperature (``--celsius``, degC): the engine's one source of celsius."""
     return Param("celsius", float(default), "degC", help, float)
+
+
+def screening_param() -> Param:
+    """Declare the run's screening set-up (``--screening``, default ``current``).
+
+    One of :data:`mgneuron.screening.SCREENING_CHOICES`, turned into parameter changes by
+    :func:`mgneuron.screening.screening_changes`.
+    """
+    return Param("screening", "current", "",
+                 "screening for the run: current (as configured), gcg, gcg_binding (McLaughlin "
+                 "binding, Ca2+ 1.45x Mg2+), empirical, off", str,
+                 choices=SCREENING_CHOICES)  # fmt: skip
 
 
 def record_every_param(default: float = 0.1, help: str = "sampling interval of stored traces"):
